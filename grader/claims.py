@@ -1,0 +1,46 @@
+"""The `@claim` decorator: marks a pytest function as a graded claim about one part.
+
+A claim is a small pytest function named as a statement about the answer
+(`grad_matches_true_gradient`). It takes the fixtures `answers` (the student's
+answers, fetched through the sandbox) and, if it wants, `rng` (a generator
+seeded per submission and claim) and `seed`. It passes by returning, and fails
+by raising one of the faults in `grader.errors` (`Wrong`, `FormatError`,
+`Partial`, ...); any other exception means the check itself is broken, which
+scores zero and is flagged for the staff, never full credit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.errors import ConfigError, FormatError, NotAnswered, Partial, StudentCrash, Wrong  # noqa: F401 (re-exported)
+
+VISIBILITIES = ("public", "hidden")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a claim declares: its part, points, visibility and one-line description."""
+
+    part: str
+    points: float
+    visibility: str
+    description: str
+    function: str
+
+
+def claim(part: str, points: float, visibility: str = "public", description: str | None = None):
+    """Declare the decorated function a claim about `part` worth `points`.
+
+    `description` is the short claim text shown after `problem.part: ` in the
+    results; by default it is the function name with underscores as spaces.
+    """
+    if visibility not in VISIBILITIES:
+        raise ConfigError(f"visibility must be one of {VISIBILITIES}, got {visibility!r}")
+    if points < 0:
+        raise ConfigError(f"points must be >= 0, got {points}")
+
+    def mark(fn):
+        fn.__claim__ = Claim(part, float(points), visibility, description or fn.__name__.replace("_", " "), fn.__name__)
+        return fn
+
+    return mark

@@ -1,0 +1,122 @@
+"""Command line: `grader check` for students, `grader grade` for TAs and CI."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from grader.errors import GraderError
+from grader.model import PASSED, PENDING
+from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
+from grader.report import console_table, render_html, write_outputs
+from grader.sandbox import SandboxConfig, bwrap_path, require_bwrap
+
+SECRET_ENV = "HW7_GRADER_SECRET"
+LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
+                "Use this only for code you trust.")
+
+
+def default_submission() -> Path:
+    """`submissions/mine` when it exists, else the current folder."""
+    mine = Path("submissions/mine")
+    return mine if mine.is_dir() else Path(".")
+
+
+def cmd_check(args) -> int:
+    """A student's run of the public checks on their own submission."""
+    path = Path(args.path) if args.path else default_submission()
+    use_bwrap = bwrap_path() is not None and not args.no_sandbox
+    problems = load_problems(tuple(args.problem or ()))
+    config = RunConfig("check", tuple(args.problem or ()), SandboxConfig(use_bwrap=use_bwrap), "public")
+    report = grade_submission(path, problems, config)
+    print(console_table(report))
+    if args.html:
+        Path(args.html).write_text(render_html(report), encoding="utf-8")
+        print(f"HTML report: {args.html}")
+    failed = [c for c in report.checks if c.status not in (PASSED, PENDING)]
+    if failed:
+        print(f"\n{len(failed)} public check(s) did not pass. Hidden checks run when your TA grades.")
+        return 1
+    print("\nPublic checks passed. Hidden checks run when your TA grades; manual parts are read by a TA.")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    """Grade every submission in a folder and write the contract's files."""
+    if args.no_sandbox:
+        print(LOUD_WARNING, file=sys.stderr)
+    else:
+        require_bwrap()
+    secret = os.environ.get(SECRET_ENV)
+    if not secret:
+        print(f"note: {SECRET_ENV} is not set; random inputs use a default course secret "
+              "(set it so students cannot predict hidden inputs).", file=sys.stderr)
+        secret = "hw7-default-secret"
+    config = RunConfig("grade", tuple(args.problem or ()), SandboxConfig(use_bwrap=not args.no_sandbox, gpu=args.gpu),
+                       secret)
+    paths = submissions_in(Path(args.dir))
+    if not paths:
+        print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    reports = grade_many(paths, config, jobs=args.jobs)
+    out = Path(args.out)
+    write_outputs(reports, out)
+    took = time.perf_counter() - start
+    broken = [r.student for r in reports if r.kind == "grader_error"]
+    for r in reports:
+        flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
+        print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
+    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
+    if broken:
+        print(f"the grader itself failed on: {', '.join(broken)} (see their staff.txt)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_problems(args) -> int:
+    """List the problems, their parts and points."""
+    for p in load_problems():
+        print(f"{p.name}: {p.title} ({p.points:g} points)")
+        for part in p.parts:
+            print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    ap = argparse.ArgumentParser(prog="grader", description="HW7 autograder")
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="run the public checks on your own submission")
+    c.add_argument("path", nargs="?", help="submission folder or .zip (default: submissions/mine or .)")
+    c.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    c.add_argument("--html", help="also write an HTML report to this file")
+    c.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap even where it exists")
+    c.set_defaults(func=cmd_check)
+    g = sub.add_parser("grade", help="grade every submission in a folder (TA, CI)")
+    g.add_argument("dir", help="folder holding one folder or .zip per student")
+    g.add_argument("--out", required=True, help="where to write results (created)")
+    g.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
+    g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.set_defaults(func=cmd_grade)
+    pr = sub.add_parser("problems", help="list problems and parts")
+    pr.set_defaults(func=cmd_problems)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `grader` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GraderError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Stage 2, collect: the student's answers, fetched from a sandboxed worker on demand.
+
+`Answers` is what claims see as the `answers` fixture. It starts the worker
+lazily, imports the submission once, and restarts the worker (re-importing)
+after a request that hung or crashed, so one bad part costs only that part.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from grader import wire
+from grader.errors import FormatError, NotAnswered, StudentCrash
+from grader.model import Submission
+from grader.sandbox import SandboxConfig, Worker, WorkerDied
+from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, describe_got, short_repr
+
+MAX_RESTARTS = 3
+
+
+def _module_info(obj: dict) -> ModuleInfo:
+    d = obj["__module__"]
+    return _module_from(d)
+
+
+def _module_from(d: dict) -> ModuleInfo:
+    return ModuleInfo(type=str(d["type"]), module=str(d["module"]), name=str(d["name"]),
+                      params=tuple((str(n), tuple(int(x) for x in s)) for n, s in d["params"]),
+                      attrs=tuple((str(k), tuple(v) if type(v) is list else v) for k, v in d["attrs"]),
+                      children=tuple(_module_from(c) for c in d["children"]))
+
+
+HOOKS = {
+    "__module__": _module_info,
+    "__unsupported__": lambda o: Unsupported(str(o["__unsupported__"]), str(o.get("repr", ""))[:300]),
+    "__callable__": lambda o: CallableRef(str(o["__callable__"])),
+}
+
+
+def format_call(name: str, args: tuple, kwargs: dict) -> str:
+    """`name(arg, ..., key=value)` with capped reprs, for messages."""
+    parts = [_arg_repr(a) for a in args] + [f"{k}={_arg_repr(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def _arg_repr(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"<{value.dtype} array {value.shape}>" if value.size > 12 else np.array2string(value, separator=", ", threshold=12)
+    return short_repr(value, 80)
+
+
+@dataclass
+class ImportResult:
+    """What importing the submission gave: the names it defines, and its errors."""
+
+    names: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    died: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the import did not complete."""
+        return bool(self.errors) or self.died is not None
+
+    def describe(self) -> str | None:
+        """The import error, in words, or None."""
+        if self.died:
+            return f"the submission's process {self.died} while being imported"
+        if self.errors:
+            return "\n".join(f"{e['cell']}: {e['error']}" for e in self.errors)
+        return None
+
+
+class Answers:
+    """The student's answers, read through a sandboxed worker (the `answers` fixture)."""
+
+    def __init__(self, submission: Submission, config: SandboxConfig):
+        self.submission = submission
+        self.config = config
+        self.worker: Worker | None = None
+        self.restarts = 0
+        self.outputs: list[str] = []
+        self.imported: ImportResult | None = None
+        self.static = dict(submission.static_answers)
+        self.stop_on_error = True
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> ImportResult:
+        """Start the worker and import the submission (once; later calls reuse the result)."""
+        if self.imported is not None and self.worker is not None:
+            return self.imported
+        if not self.submission.cells:
+            self.imported = ImportResult(names={k: type(v).__name__ for k, v in self.static.items()})
+            return self.imported
+        self.worker = Worker(self.submission.path, self.config)
+        msg = {"op": "load", "cells": [list(c) for c in self.submission.cells], "stop_on_error": self.stop_on_error,
+               "path": "/submission" if self.config.use_bwrap else str(self.submission.path.resolve())}
+        try:
+            reply = self.worker.request(msg, self.config.limits.import_s)
+            result = ImportResult(names=dict(reply.get("names", {})), errors=list(reply.get("errors", [])))
+        except WorkerDied as exc:
+            result = ImportResult(died=str(exc))
+            self._retire()
+        if self.imported is None:
+            self.imported = result
+        return self.imported
+
+    def _retire(self) -> None:
+        if self.worker is not None:
+            self.outputs.append(self.worker.close())
+            self.worker = None
+
+    def close(self) -> str:
+        """Stop the worker; return everything the submission printed (capped)."""
+        self._retire()
+        return "\n".join(o for o in self.outputs if o)
+
+    def _ensure_worker(self) -> None:
+        if self.worker is None:
+            if self.imported is not None and self.restarts >= MAX_RESTARTS:
+                raise StudentCrash(f"not run: the submission's process was restarted {MAX_RESTARTS} times already")
+            if self.imported is not None:
+                self.restarts += 1
+            saved = self.imported
+            self.imported = None
+            self.start()
+            if saved is not None:
+                self.imported = saved
+
+    # -- what claims use ----------------------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        """Whether the submission defines `name`."""
+        if self.submission.kind == "transcript":
+            return name in self.static
+        return name in self.start().names
+
+    def _require(self, name: str) -> None:
+        imported = self.start()
+        if imported.failed and self.submission.kind == "module":
+            raise NotAnswered(f"{name} is not answered: the submission failed to import ({_first_line(imported.describe())})")
+        if name not in imported.names and name not in self.static:
+            if imported.failed:
+                raise NotAnswered(f"{name} is not answered: it was not defined before the error in "
+                                  f"{_first_line(imported.describe())}")
+            raise NotAnswered(f"{name} is not answered (the submission does not define it)")
+
+    def value(self, name: str, spec: Spec | None = None):
+        """The plain value bound to `name`, checked against `spec` when given."""
+        if name in self.static:
+            value = self.static[name]
+        else:
+            self._require(name)
+            value = self._fetch({"op": "get", "name": name}, name, timeout=30.0)
+        if isinstance(value, CallableRef) and spec is not None:
+            raise FormatError(f"{name}: expected {spec.describe()}, got a function")
+        if spec is not None:
+            spec.check(value, name)
+        return value
+
+    def call(self, name: str, *args, timeout: float = 10.0, **kwargs):
+        """Call the submission's function `name` in the sandbox; its return value as plain data."""
+        if self.submission.kind == "transcript":
+            raise NotAnswered(f"{name} is code, which a transcript cannot answer: submit answers.py or a notebook")
+        self._require(name)
+        msg = {"op": "call", "name": name, "args": wire.encode(list(args)), "kwargs": wire.encode(dict(kwargs))}
+        return self._fetch(msg, format_call(name, args, kwargs), timeout)
+
+    def _fetch(self, msg: dict, what: str, timeout: float):
+        self._ensure_worker()
+        assert self.worker is not None
+        try:
+            reply = self.worker.request(msg, timeout)
+        except WorkerDied as exc:
+            self._retire()
+            raise StudentCrash(f"{what}: the submission's process {exc}") from exc
+        if "raised" in reply:
+            r = reply["raised"]
+            raise StudentCrash(f"{what} raised {r.get('type')}: {r.get('message')}\n{r.get('traceback', '')}".rstrip())
+        if "not_callable" in reply:
+            raise FormatError(f"{msg['name']}: expected a function, got a value of type {reply['not_callable']}")
+        if "missing" in reply:
+            raise NotAnswered(f"{msg['name']} is not answered (the submission does not define it)")
+        if "value" not in reply:
+            raise StudentCrash(f"{what}: the submission's process sent an unexpected reply")
+        try:
+            return wire.decode(reply["value"], HOOKS)
+        except (wire.WireError, KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{what}: the value could not be read as plain data ({exc})") from exc
+
+
+def _first_line(text: str | None) -> str:
+    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else "unknown error"
+
+
+def is_number(x) -> bool:
+    """Whether x is a real int or float (never a bool) and finite."""
+    return type(x) in (int, float) and math.isfinite(x)
+
+
+__all__ = ["Answers", "ImportResult", "format_call", "describe_got", "is_number", "Path"]

@@ -1,0 +1,106 @@
+"""How a problem declares itself: its parts, their points and answer types.
+
+A problem is a package under `problems/` whose `__init__.py` defines
+`PROBLEM = Problem(...)` and whose `checks.py` holds `@claim` functions.
+The grader finds problems by walking `problems/`; nothing in `grader/` names one.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import ConfigError, did_you_mean
+
+KINDS = ("value", "function", "manual")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One gradable answer name of a problem."""
+
+    name: str
+    points: float
+    answer: str  # the expected answer type, in words, shown to students
+    kind: str = "value"  # value | function | manual
+    rubric: str = ""  # for manual parts: what a TA looks for
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ConfigError(f"Part {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}.{did_you_mean(self.kind, KINDS)}")
+        if self.points < 0:
+            raise ConfigError(f"Part {self.name!r}: points must be >= 0, got {self.points}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A homework problem: a name (the answer-contract prefix), a statement and its parts."""
+
+    name: str
+    title: str
+    parts: tuple[Part, ...]
+    statement: str = ""
+    needs_torch: bool = False  # whether the sandbox worker may need torch for this problem
+    package: str = ""  # filled in by discovery: the importable package name
+    root: Path | None = field(default=None, compare=False)
+
+    def part(self, name: str) -> Part:
+        """The part called `name`; a ConfigError with a suggestion otherwise."""
+        for p in self.parts:
+            if p.name == name:
+                return p
+        raise ConfigError(
+            f"Problem {self.name!r} has no part {name!r}; its parts are {[p.name for p in self.parts]}."
+            + did_you_mean(name, [p.name for p in self.parts])
+        )
+
+    @property
+    def points(self) -> float:
+        """Total points of the problem."""
+        return sum(p.points for p in self.parts)
+
+    @property
+    def checks_path(self) -> Path:
+        """The file holding this problem's claims."""
+        assert self.root is not None
+        return self.root / "checks.py"
+
+
+def load_problem(package: str) -> Problem:
+    """Import one problem package and return its PROBLEM, with package and root filled in."""
+    mod = importlib.import_module(package)
+    prob = getattr(mod, "PROBLEM", None)
+    if not isinstance(prob, Problem):
+        raise ConfigError(f"{package}/__init__.py must define PROBLEM = Problem(...); found {type(prob).__name__}")
+    root = Path(mod.__file__).parent
+    statement = prob.statement
+    if not statement and (root / "statement.md").exists():
+        statement = (root / "statement.md").read_text(encoding="utf-8")
+    return Problem(prob.name, prob.title, prob.parts, statement, prob.needs_torch, package, root)
+
+
+def discover(root_package: str = "problems") -> tuple[Problem, ...]:
+    """Every problem package under `problems/`, sorted by name."""
+    pkg = importlib.import_module(root_package)
+    found = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.ispkg and not info.name.startswith("_"):
+            found.append(load_problem(f"{root_package}.{info.name}"))
+    names = [p.name for p in found]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"Two problems share a name: {names}")
+    return tuple(found)
+
+
+def select(problems: tuple[Problem, ...], names: list[str] | None) -> tuple[Problem, ...]:
+    """The problems named in `names` (all when None), with a suggestion for a typo."""
+    if not names:
+        return problems
+    by_name = {p.name: p for p in problems}
+    out = []
+    for n in names:
+        if n not in by_name:
+            raise ConfigError(f"No problem called {n!r}; known problems: {sorted(by_name)}." + did_you_mean(n, by_name))
+        out.append(by_name[n])
+    return tuple(out)

@@ -1,0 +1,152 @@
+"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table."""
+from __future__ import annotations
+
+import csv
+import html
+import json
+from pathlib import Path
+
+import jinja2
+
+from grader.model import CHECK_BROKEN, PENDING, Report
+
+STATUS_WORDS = {
+    "passed": "passed", "partial": "partly right", "wrong": "wrong", "format": "format error",
+    "not_answered": "not answered", "error": "code crashed", "check_broken": "not graded (grader problem)",
+    "pending": "awaiting manual grading",
+}
+GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published"}
+HIDDEN_OUTPUT = "Hidden check: its details are not shown."
+
+_env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def student_message(check) -> str:
+    """What a student may see of a check: hidden checks show nothing but their name and points."""
+    if check.visibility == "hidden" and check.status != "passed":
+        return HIDDEN_OUTPUT
+    return check.message
+
+
+def results_json(report: Report) -> dict:
+    """The Gradescope autograder results for one submission."""
+    tests = []
+    for c in report.checks:
+        entry = {"name": c.name, "score": c.score, "max_score": c.points,
+                 "status": "passed" if c.status == "passed" else "failed",
+                 "output": student_message(c) or STATUS_WORDS.get(c.status, c.status),
+                 "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
+        entry["extra_data"] = {"status": c.status, "claim": c.claim}
+        if c.status == PENDING:
+            entry["output"] = ("Awaiting manual grading by a TA. " + (c.message or "")).strip()
+            entry["extra_data"]["pending_manual"] = True
+        tests.append(entry)
+    out = {"score": report.score, "max_score": report.max_score, "tests": tests,
+           "output": _overall_output(report),
+           "extra_data": {"student": report.student, "mode": report.mode, "kind": report.kind,
+                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed}}
+    return out
+
+
+def _overall_output(report: Report) -> str:
+    lines = []
+    if report.load_error:
+        lines.append(f"The submission could not be loaded: {report.load_error}")
+    if report.import_error:
+        lines.append(f"Your code raised an error while being imported:\n{report.import_error}")
+    if report.pending_points:
+        lines.append(f"{report.pending_points:g} points await manual grading.")
+    lines += [n for n in report.notes if not n.startswith("[staff]")]
+    return "\n".join(lines)
+
+
+def render_html(report: Report) -> str:
+    """A self-contained HTML report (inline CSS, no scripts, no network)."""
+    return _env.get_template("report.html.j2").render(r=report, words=STATUS_WORDS, message=student_message,
+                                                      overall=_overall_output(report))
+
+
+def render_summary(reports: list[Report]) -> str:
+    """The TA's overview of a batch, one row per student."""
+    parts = [(p.problem, p.part) for p in reports[0].parts] if reports else []
+    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS)
+
+
+def write_grades_csv(reports: list[Report], path: Path) -> None:
+    """grades.csv: one row per student, one column per part, totals and pending points."""
+    parts = [(p.problem, p.part) for p in reports[0].parts] if reports else []
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"])
+        for r in reports:
+            by = {(p.problem, p.part): p for p in r.parts}
+            cells = []
+            for key in parts:
+                p = by.get(key)
+                cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
+            status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
+            if any(c.status == CHECK_BROKEN for c in r.checks):
+                status = "needs staff attention"
+            w.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+
+
+def write_outputs(reports: list[Report], out: Path) -> None:
+    """Write every file of the answer contract for a batch into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    for r in reports:
+        d = out / r.student
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
+        (d / "report.html").write_text(render_html(r), encoding="utf-8")
+        staff = [n[8:] for n in r.notes if n.startswith("[staff]")]
+        if staff or r.output:
+            (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
+                                         encoding="utf-8")
+    (out / "summary.html").write_text(render_summary(reports), encoding="utf-8")
+    write_grades_csv(reports, out / "grades.csv")
+
+
+def console_table(report: Report, color: bool = False) -> str:
+    """The student's view in a terminal: one line per check, then the parts and the total."""
+    marks = {"passed": "PASS", "partial": "PART", "pending": "TA  ", "not_answered": "----"}
+    lines = []
+    if report.load_error:
+        lines.append(f"Could not load the submission: {report.load_error}\n")
+    if report.import_error:
+        lines.append(f"Your code raised an error while being imported:\n{_indent(report.import_error)}\n")
+    for note in report.notes:
+        if not note.startswith("[staff]"):
+            lines.append(f"note: {note}")
+    current = None
+    for c in report.checks:
+        if c.problem != current:
+            current = c.problem
+            title = dict(report.problems).get(c.problem, c.problem)
+            lines.append(f"\n== {c.problem}: {title}")
+        mark = marks.get(c.status, "FAIL")
+        lines.append(f"[{mark}] {c.name}  ({c.score:g}/{c.points:g})")
+        msg = student_message(c)
+        if c.status not in ("passed",) and msg:
+            lines.append(_indent(msg))
+    lines.append("\nParts:")
+    width = max((len(f"{p.problem}.{p.part}") for p in report.parts), default=10)
+    for p in report.parts:
+        shown = "pending (manual)" if p.pending else f"{p.score:g}/{p.points:g}"
+        lines.append(f"  {p.problem + '.' + p.part:<{width}}  {shown:>16}  {STATUS_WORDS.get(p.status, p.status)}")
+    total = f"\nTotal: {report.score:g}/{report.max_score:g}"
+    if report.pending_points:
+        total += f" ({report.pending_points:g} points await manual grading)"
+    lines.append(total)
+    if not report.sandboxed:
+        lines.append("(ran without the bubblewrap sandbox)")
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("      " + line for line in text.splitlines())
+
+
+def esc(text: str) -> str:
+    """HTML-escape (for callers building small fragments by hand)."""
+    return html.escape(text)

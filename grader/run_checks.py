@@ -1,0 +1,196 @@
+"""Stage 3, checks: run the problems' claims with pytest, handing them the collected answers.
+
+The grader calls `pytest.main` on each problem's `checks.py` with a plugin that
+collects `@claim` functions (whatever their names), provides the `answers`,
+`rng` and `seed` fixtures, drops claims that the mode does not run, and turns
+each outcome into a `CheckResult`. A claim that raises something other than a
+student fault is a broken check: zero points, flagged for the staff.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import contextlib
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from grader.claims import Claim
+from grader.errors import ConfigError, Partial, StudentFault
+from grader.model import CHECK_BROKEN, PASSED, PENDING, CheckResult
+from grader.problem import Problem
+
+BROKEN_MESSAGE = ("This check could not run because of a problem on the grader's side; it scores 0 for now "
+                  "and the course staff can see why.")
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Where random inputs come from: public seeds for students, per-student seeds for grading."""
+
+    secret: str
+    student: str
+
+    def seed(self, problem: str, claim: str) -> int:
+        """The seed for one claim of one problem."""
+        digest = hashlib.sha256(f"{self.secret}|{self.student}|{problem}|{claim}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
+
+    @classmethod
+    def public(cls) -> "Seeds":
+        """The seeds every student's `grader check` uses."""
+        return cls("public", "public")
+
+
+def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
+    """The (function name, Claim) pairs declared in a problem's checks module, in file order."""
+    import importlib
+
+    module = importlib.import_module(f"{problem.package}.checks")
+    found = [(name, obj.__claim__) for name, obj in vars(module).items()
+             if inspect.isfunction(obj) and isinstance(getattr(obj, "__claim__", None), Claim)]
+    found.sort(key=lambda item: getattr(module, item[0]).__code__.co_firstlineno)
+    return found
+
+
+def validate(problem: Problem) -> None:
+    """Refuse a problem whose claims name unknown parts or whose points do not add up."""
+    claims = claims_of(problem)
+    part_names = [p.name for p in problem.parts]
+    from grader.errors import did_you_mean
+
+    for fn, c in claims:
+        if c.part not in part_names:
+            raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "
+                              f"does not declare (parts: {part_names}).{did_you_mean(c.part, part_names)}")
+    for part in problem.parts:
+        total = sum(c.points for _, c in claims if c.part == part.name)
+        if abs(total - part.points) > 1e-9:
+            raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
+                              f"but its claims add up to {total:g}; make them agree.")
+        if not any(c.part == part.name for _, c in claims):
+            raise ConfigError(f"{problem.name}.{part.name} has no claim; every part needs at least one.")
+
+
+def _status_of(exc: BaseException) -> tuple[str, float, str]:
+    """(status, fraction of points, message) for what a claim raised."""
+    if isinstance(exc, Partial):
+        return "partial", exc.fraction, exc.message
+    if isinstance(exc, StudentFault):
+        return exc.kind, 0.0, exc.message
+    if isinstance(exc, AssertionError):
+        return "wrong", 0.0, str(exc) or "the answer is not correct"
+    return CHECK_BROKEN, 0.0, BROKEN_MESSAGE
+
+
+class ClaimsPlugin:
+    """The pytest plugin that runs claims against one submission's answers."""
+
+    def __init__(self, answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds):
+        self._answers = answers
+        self.by_package = {p.package: p for p in problems}
+        self.parts = {(p.name, part.name): part for p in problems for part in p.parts}
+        self._hidden = hidden
+        self._seeds = seeds
+        self.results: dict[str, CheckResult] = {}
+        self.staff_notes: list[str] = []
+
+    def _problem_of(self, item) -> Problem | None:
+        module = getattr(item, "module", None)
+        name = getattr(module, "__name__", "")
+        return self.by_package.get(name.rsplit(".", 1)[0])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makeitem(self, collector, name, obj):
+        """Collect `@claim` functions whatever their names; nothing else in checks.py."""
+        if inspect.isfunction(obj) and isinstance(getattr(obj, "__claim__", None), Claim):
+            return [pytest.Function.from_parent(collector, name=name)]
+        if name.startswith("test"):
+            return []  # helper tests in a checks module are not claims
+        return None
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        """Keep the claims of the selected problems; hidden ones only when grading."""
+        keep = []
+        for item in items:
+            c = getattr(getattr(item, "function", None), "__claim__", None)
+            if c is None or self._problem_of(item) is None:
+                continue
+            if c.visibility == "hidden" and not self._hidden:
+                continue
+            keep.append(item)
+        items[:] = keep
+
+    @pytest.fixture
+    def answers(self):
+        """The student's answers."""
+        return self._answers
+
+    @pytest.fixture
+    def seed(self, request) -> int:
+        """This claim's seed: public for students, per student and claim when grading."""
+        problem = self._problem_of(request.node)
+        return self._seeds.seed(problem.name if problem else "", request.node.name)
+
+    @pytest.fixture
+    def rng(self, seed) -> np.random.Generator:
+        """A numpy generator seeded with this claim's seed."""
+        return np.random.default_rng(seed)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        """Record a claim's outcome as a CheckResult (setup errors and crashes score zero)."""
+        c: Claim = item.function.__claim__
+        problem = self._problem_of(item)
+        key = f"{problem.name}.{item.name}"
+        if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
+            if call.excinfo is None:
+                status, fraction, message = PASSED, 1.0, ""
+            else:
+                exc = call.excinfo.value
+                status, fraction, message = _status_of(exc)
+                if status == CHECK_BROKEN:
+                    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+                    self.staff_notes.append(f"{key} ({call.when}) is broken:\n{tb[-3000:]}")
+            part = self.parts[(problem.name, c.part)]
+            if part.kind == "manual" and status not in ("not_answered", "format", CHECK_BROKEN):
+                status, fraction = PENDING, 0.0
+            self.results[key] = CheckResult(problem.name, c.part, item.name, c.description, c.points,
+                                            round(c.points * fraction, 6), status, message, c.visibility,
+                                            call.duration)
+
+
+def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds) -> tuple[tuple, tuple]:
+    """Run every claim of `problems`; return (CheckResults in declaration order, staff notes).
+
+    A claim that pytest never ran (a collection error, say) still gets a result:
+    zero points, marked as a broken check. Never full credit by default.
+    """
+    plugin = ClaimsPlugin(answers, problems, hidden, seeds)
+    files = [str(p.checks_path) for p in problems]
+    args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
+                    "--no-header", "-W", "ignore::pytest.PytestReturnNotNoneWarning"]
+    sink = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        code = pytest.main(args, plugins=[plugin])
+    notes = list(plugin.staff_notes)
+    if code not in (0, 1, 5):
+        notes.append(f"pytest exited with {code!r} after {time.perf_counter() - start:.1f}s:\n{sink.getvalue()[-3000:]}")
+    results = []
+    for problem in problems:
+        for fn, c in claims_of(problem):
+            if c.visibility == "hidden" and not hidden:
+                continue
+            key = f"{problem.name}.{fn}"
+            if key in plugin.results:
+                results.append(plugin.results[key])
+            else:
+                results.append(CheckResult(problem.name, c.part, fn, c.description, c.points, 0.0, CHECK_BROKEN,
+                                           BROKEN_MESSAGE, c.visibility))
+                notes.append(f"{key} did not run (pytest exit {code!r}); see the pytest output above")
+    return tuple(results), tuple(notes)

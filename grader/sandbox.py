@@ -1,0 +1,359 @@
+"""Stage 2's machinery: a confined worker process for one submission.
+
+Under bubblewrap the worker runs as an unprivileged uid with no capabilities,
+no network (all namespaces unshared), a read-only system, a private /tmp, and
+only the Python runtime, the worker's two files and the submission visible.
+Limits: wall time per request (enforced here), CPU time (RLIMIT_CPU), memory
+and process count (a cgroup where the host lets us make one, else RLIMIT_AS),
+output size (drained and capped here).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import wire
+from grader.errors import SandboxUnavailable
+
+WORKER_FILES = (Path(__file__).with_name("sandbox_worker.py"), Path(__file__).with_name("wire.py"))
+WORKER_DIR_IN_SANDBOX = "/opt/hw7-worker"
+SUBMISSION_IN_SANDBOX = "/submission"
+NOBODY = 65534
+GiB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's worker."""
+
+    import_s: float = 60.0  # wall time to import the submission (torch takes a few seconds)
+    cpu_s: int = 600  # CPU seconds over the worker's whole life
+    memory_bytes: int = 4 * GiB
+    pids: int = 256  # threads count too: torch starts a pool
+    output_bytes: int = 8 << 20  # what the submission may print before it is stopped
+    output_keep: int = 16 << 10  # what of it the report keeps
+    reply_bytes: int = 256 << 20
+    tmp_bytes: int = 256 << 20
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How to confine workers: with bubblewrap, or (warned about) as a plain subprocess."""
+
+    use_bwrap: bool = True
+    limits: Limits = Limits()
+    gpu: bool = False  # pass the GPU's device nodes in (for timed training parts)
+
+
+def bwrap_path() -> str | None:
+    """Where bubblewrap is, or None."""
+    return shutil.which("bwrap")
+
+
+def require_bwrap() -> str:
+    """The bwrap path, or SandboxUnavailable saying how to install it."""
+    path = bwrap_path()
+    if path is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed, so student code cannot be confined. "
+            "Install it with `sudo apt-get install bubblewrap` (or `make install` as root), "
+            "or pass --no-sandbox to run without confinement (only for code you trust).")
+    return path
+
+
+class Cgroup:
+    """A cgroup (v1 or v2) capping memory and process count, or nothing where we cannot make one."""
+
+    def __init__(self, limits: Limits):
+        self.dirs: list[Path] = []
+        self.version = 0
+        name = f"hw7grader-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        v1_mem, v1_pids = Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/pids")
+        try:
+            if (v1_mem / "cgroup.procs").exists() and (v1_pids / "cgroup.procs").exists():
+                mem, pids = v1_mem / name, v1_pids / name
+                mem.mkdir()
+                self.dirs.append(mem)
+                pids.mkdir()
+                self.dirs.append(pids)
+                (mem / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
+                swap = mem / "memory.memsw.limit_in_bytes"
+                if swap.exists():
+                    swap.write_text(str(limits.memory_bytes))
+                (pids / "pids.max").write_text(str(limits.pids))
+                self.version = 1
+            elif Path("/sys/fs/cgroup/cgroup.controllers").exists():
+                base = Path("/sys/fs/cgroup") / name
+                base.mkdir()
+                self.dirs.append(base)
+                (base / "memory.max").write_text(str(limits.memory_bytes))
+                (base / "memory.swap.max").write_text("0") if (base / "memory.swap.max").exists() else None
+                (base / "pids.max").write_text(str(limits.pids))
+                self.version = 2
+        except OSError:
+            # No permission or no controller: fall back to rlimits (said in the report).
+            self.remove()
+            self.version = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether the cgroup exists and limits memory and pids."""
+        return self.version > 0
+
+    def enter(self) -> None:
+        """Move the calling process into the cgroup (run in the child before exec)."""
+        for d in self.dirs:
+            (d / "cgroup.procs").write_text(str(os.getpid()))
+
+    def kill_all(self) -> None:
+        """SIGKILL every process in the cgroup."""
+        for d in self.dirs:
+            kill_file = d / "cgroup.kill"
+            if kill_file.exists():
+                try:
+                    kill_file.write_text("1")
+                    continue
+                except OSError:
+                    pass  # older kernels: kill one by one below
+            for _ in range(50):
+                try:
+                    pids = [int(x) for x in (d / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.01)
+
+    def broke_limit(self) -> str | None:
+        """Which limit the processes hit, if any: 'memory' or 'processes'."""
+        for d in self.dirs:
+            try:
+                if self.version == 1 and (d / "memory.failcnt").exists() and int((d / "memory.failcnt").read_text()) > 0:
+                    return "memory"
+                if (d / "memory.events").exists():
+                    events = dict(line.split() for line in (d / "memory.events").read_text().splitlines())
+                    if int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0:
+                        return "memory"
+                if (d / "pids.events").exists():
+                    events = dict(line.split() for line in (d / "pids.events").read_text().splitlines())
+                    if int(events.get("max", 0)) > 0:
+                        return "processes"
+            except (OSError, ValueError):
+                continue
+        return None
+
+    def remove(self) -> None:
+        """Delete the cgroup directories (after the processes are gone)."""
+        for d in reversed(self.dirs):
+            for _ in range(20):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        self.dirs = []
+
+
+def _python_roots() -> list[str]:
+    """The folders the Python runtime needs (venv and base install), deduplicated."""
+    roots = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
+             os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    out = []
+    for r in sorted(roots, key=len):
+        if r in ("/", "/usr") or any(r.startswith(o + "/") for o in out):
+            continue
+        out.append(r)
+    return out
+
+
+def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[int, int]) -> list[str]:
+    """The bwrap command line that runs the worker confined, with `folder` as /submission."""
+    cmd = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+           "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+           "--size", str(config.limits.tmp_bytes), "--tmpfs", "/tmp",
+           "--dir", "/etc"]
+    for link in ("bin", "lib", "lib64", "sbin", "lib32"):
+        p = Path("/") / link
+        if p.is_symlink():
+            cmd += ["--symlink", os.readlink(p), f"/{link}"]
+        elif p.is_dir():
+            cmd += ["--ro-bind", str(p), f"/{link}"]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
+        if os.path.exists(etc):
+            cmd += ["--ro-bind", etc, etc]
+    for root in _python_roots():
+        if not root.startswith("/usr/"):
+            cmd += ["--ro-bind", root, root]
+    venv = os.path.realpath(sys.prefix)
+    if venv != os.path.realpath(sys.base_prefix) and not venv.startswith("/usr/"):
+        cmd += ["--ro-bind", venv, venv]
+    for f in WORKER_FILES:
+        cmd += ["--ro-bind", str(f), f"{WORKER_DIR_IN_SANDBOX}/{f.name}"]
+    cmd += ["--ro-bind", str(folder.resolve()), SUBMISSION_IN_SANDBOX, "--chdir", SUBMISSION_IN_SANDBOX]
+    if config.gpu:
+        for dev in sorted(glob.glob("/dev/nvidia*")):
+            cmd += ["--dev-bind", dev, dev]
+    cmd += ["--", sys.executable, "-I", "-B", f"{WORKER_DIR_IN_SANDBOX}/sandbox_worker.py", str(fds[0]), str(fds[1])]
+    return cmd
+
+
+def worker_env() -> dict:
+    """The environment inside the sandbox: nothing of the grader's."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+class WorkerDied(Exception):
+    """The worker stopped answering: it exited, was killed, or broke a limit."""
+
+
+class Worker:
+    """One running worker process for one submission, talking over two pipes."""
+
+    def __init__(self, folder: Path, config: SandboxConfig):
+        self.config = config
+        self.folder = folder
+        self.output = bytearray()
+        self.output_total = 0
+        self.killed_for: str | None = None
+        self.cgroup = Cgroup(config.limits)
+        req_r, self.req_w = os.pipe()
+        self.rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        limits = config.limits
+        cgroup = self.cgroup
+
+        def confine():  # runs in the child between fork and exec
+            cgroup.enter()
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.tmp_bytes, limits.tmp_bytes))
+            if not cgroup.active:
+                resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+
+        if config.use_bwrap:
+            cmd = bwrap_command(require_bwrap(), folder, config, (req_r, rep_w))
+            cwd = "/"
+        else:
+            cmd = [sys.executable, "-I", "-B", str(WORKER_FILES[0]), str(req_r), str(rep_w)]
+            cwd = str(folder.resolve())
+        self.started = time.perf_counter()
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=cwd,
+                                         env=worker_env(), pass_fds=(req_r, rep_w), preexec_fn=confine,
+                                         start_new_session=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            for fd in (req_r, rep_w, out_r, out_w, self.req_w, self.rep_r):
+                os.close(fd)
+            self.cgroup.remove()
+            raise SandboxUnavailable(f"cannot start the sandbox: {exc}") from exc
+        for fd in (req_r, rep_w, out_w):
+            os.close(fd)
+        self._drain = threading.Thread(target=self._drain_output, args=(out_r,), daemon=True)
+        self._drain.start()
+
+    def _drain_output(self, fd: int) -> None:
+        """Keep the first bytes the submission prints; stop it when it prints too much."""
+        keep, cap = self.config.limits.output_keep, self.config.limits.output_bytes
+        with os.fdopen(fd, "rb", buffering=0) as out:
+            while chunk := out.read(1 << 16):
+                self.output_total += len(chunk)
+                if len(self.output) < keep:
+                    self.output += chunk[: keep - len(self.output)]
+                if self.output_total > cap and self.killed_for is None:
+                    self.kill(f"printed more than {cap // (1 << 20)} MB of output")
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request and wait up to `timeout` s for its reply; WorkerDied otherwise."""
+        if self.proc.poll() is not None:
+            raise WorkerDied(self.death_reason())
+        try:
+            wire.write_frame(self.req_w, message)
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerDied(self.death_reason()) from exc
+        ready, _, _ = select.select([self.rep_r], [], [], timeout)
+        if not ready:
+            self.kill(f"did not finish within {timeout:g} s (wall time)")
+            raise WorkerDied(self.death_reason())
+        try:
+            return wire.read_frame(self.rep_r, self.config.limits.reply_bytes)
+        except EOFError as exc:
+            self.proc.wait(timeout=5)
+            raise WorkerDied(self.death_reason()) from exc
+        except wire.WireError as exc:
+            self.kill(f"sent a malformed reply ({exc})")
+            raise WorkerDied(self.death_reason()) from exc
+
+    def death_reason(self) -> str:
+        """Why the worker is gone, in words for a student."""
+        if self.killed_for:
+            return self.killed_for
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill("stopped answering")
+            return "stopped answering"
+        broke = self.cgroup.broke_limit() if self.cgroup.active else None
+        if broke == "memory" or (code in (-9, 137) and broke is None and not self.cgroup.active):
+            return f"ran out of memory (limit {self.config.limits.memory_bytes / GiB:g} GiB)" if broke else f"was killed (signal 9; possibly out of memory)"
+        if broke == "processes":
+            return f"started too many processes or threads (limit {self.config.limits.pids})"
+        if code in (-signal.SIGXCPU, -signal.SIGKILL) and time.perf_counter() - self.started >= 0.9 * self.config.limits.cpu_s / 2:
+            return f"used more than {self.config.limits.cpu_s} s of CPU time"
+        if code < 0:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        return f"exited with status {code} (sys.exit or os._exit in the submission?)"
+
+    def kill(self, reason: str) -> None:
+        """Stop the worker and everything it started."""
+        if self.killed_for is None:
+            self.killed_for = reason
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.cgroup.active:
+            self.cgroup.kill_all()
+
+    def close(self) -> str:
+        """Stop the worker, release its resources, and return what it printed."""
+        if self.proc.poll() is None:
+            try:
+                wire.write_frame(self.req_w, {"op": "bye"})
+                self.proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.proc.poll() is None or self.cgroup.active:
+            self.kill(self.killed_for or "closed")
+            self.proc.wait(timeout=10)
+        for fd in (self.req_w, self.rep_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._drain.join(timeout=5)
+        self.cgroup.remove()
+        text = self.output.decode("utf-8", errors="replace")
+        if self.output_total > len(self.output):
+            text += f"\n... ({self.output_total - len(self.output)} more bytes not shown)"
+        return text

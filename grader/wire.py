@@ -1,0 +1,198 @@
+"""The codec between the grader and the sandbox worker: framed JSON, plain data only.
+
+This file runs on both sides and is copied into the sandbox beside the worker,
+so it imports nothing from the grader (stdlib, and numpy when arrays cross).
+Encoding keeps exact types: a `str` subclass, a list-like object or an ndarray
+subclass is not encoded as the plain type it imitates, but as `__unsupported__`.
+Arrays cross as .npy bytes and are loaded with `allow_pickle=False`.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+import struct
+
+MAX_DEPTH = 32
+MAX_ITEMS = 2_000_000
+REPR_CAP = 200
+
+
+class WireError(Exception):
+    """A frame or value that does not follow the protocol."""
+
+
+def write_frame(fd: int, obj) -> None:
+    """Send one JSON object, length-prefixed."""
+    data = json.dumps(obj, allow_nan=False).encode("utf-8")
+    view = memoryview(struct.pack(">Q", len(data)) + data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    """Read exactly n bytes, or raise EOFError."""
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, max_bytes: int):
+    """Receive one JSON object; refuse frames over `max_bytes`."""
+    (size,) = struct.unpack(">Q", read_exact(fd, 8))
+    if size > max_bytes:
+        raise WireError(f"a reply of {size} bytes is over the limit of {max_bytes}")
+    try:
+        return json.loads(read_exact(fd, size).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError(f"a reply is not valid JSON: {exc}") from exc
+
+
+def _capped_repr(value) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:  # repr itself is student code here; its failure is just described
+        text = f"<repr failed: {type(exc).__name__}>"
+    return text if len(text) <= REPR_CAP else text[: REPR_CAP - 3] + "..."
+
+
+def _float(v: float):
+    if math.isfinite(v):
+        return v
+    return {"__float__": "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")}
+
+
+def _array(arr) -> dict:
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    return {"__ndarray__": base64.b64encode(buf.getvalue()).decode("ascii")}
+
+
+def describe_module(mod, name: str = "", depth: int = 0) -> dict:
+    """A torch.nn.Module as plain data: class, own parameters, simple attributes, children."""
+    params = [[n, list(p.shape)] for n, p in mod.named_parameters(recurse=False)]
+    attrs = []
+    for key in ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
+                "padding", "num_features", "p", "normalized_shape", "eps"):
+        if key in vars(mod):
+            v = vars(mod)[key]
+            if type(v) in (int, float, bool, str):
+                attrs.append([key, v])
+            elif type(v) is tuple and all(type(x) is int for x in v):
+                attrs.append([key, list(v)])
+    attrs.append(["has_bias", getattr(mod, "bias", None) is not None])
+    children = []
+    if depth < MAX_DEPTH:
+        children = [describe_module(c, n, depth + 1) for n, c in mod.named_children()]
+    return {"type": type(mod).__name__, "module": type(mod).__module__, "name": name,
+            "params": params, "attrs": attrs, "children": children}
+
+
+def encode(value, _depth: int = 0, _budget: list | None = None):
+    """Encode a value as tagged JSON, keeping exact types; anything else is `__unsupported__`."""
+    budget = _budget if _budget is not None else [MAX_ITEMS]
+    budget[0] -= 1
+    if budget[0] < 0 or _depth > MAX_DEPTH:
+        return {"__unsupported__": "value too large or too deeply nested", "repr": ""}
+    t = type(value)
+    if value is None or t is bool or t is int or t is str:
+        return value
+    if t is float:
+        return _float(value)
+    if t is list:
+        return [encode(v, _depth + 1, budget) for v in value]
+    if t is tuple:
+        return {"__tuple__": [encode(v, _depth + 1, budget) for v in value]}
+    if t is dict:
+        if all(type(k) is str for k in value):
+            return {"__dict__": [[k, encode(v, _depth + 1, budget)] for k, v in value.items()]}
+        return {"__unsupported__": "dict with non-string keys", "repr": _capped_repr(value)}
+    np = _numpy_if_loaded()
+    if np is not None:
+        if t is np.ndarray:
+            if value.dtype.kind in "biuf":
+                budget[0] -= value.size
+                return _array(value)
+            return {"__unsupported__": f"array of dtype {value.dtype}", "repr": _capped_repr(value)}
+        if t in (np.bool_,):
+            return bool(value)
+        if isinstance(value, np.generic) and t.__module__ == "numpy":
+            if value.dtype.kind in "iu":
+                return int(value)
+            if value.dtype.kind == "f":
+                return _float(float(value))
+    torch = _torch_if_loaded()
+    if torch is not None:
+        if t is torch.Tensor or t is torch.nn.Parameter:
+            tensor = value.detach().cpu()
+            if tensor.dtype in (torch.bfloat16, torch.float16):
+                tensor = tensor.float()
+            if tensor.dtype.is_complex:
+                return {"__unsupported__": f"tensor of dtype {tensor.dtype}", "repr": ""}
+            return _array(tensor.numpy())
+        if isinstance(value, torch.nn.Module):
+            return {"__module__": describe_module(value)}
+    if callable(value) and hasattr(value, "__name__") and type(value).__name__ in ("function", "builtin_function_or_method"):
+        return {"__callable__": getattr(value, "__name__", "")}
+    return {"__unsupported__": f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__,
+            "repr": _capped_repr(value)}
+
+
+def _numpy_if_loaded():
+    import sys
+
+    return sys.modules.get("numpy")
+
+
+def _torch_if_loaded():
+    import sys
+
+    mod = sys.modules.get("torch")
+    return mod if mod is not None and hasattr(mod, "Tensor") else None
+
+
+def decode(obj, hooks: dict | None = None, _depth: int = 0):
+    """Decode tagged JSON into plain values; `hooks` builds the tags only one side knows."""
+    if _depth > MAX_DEPTH + 2:
+        raise WireError("value nested too deeply")
+    if type(obj) is list:
+        return [decode(v, hooks, _depth + 1) for v in obj]
+    if type(obj) is not dict:
+        return obj
+    if len(obj) == 1 and "__tuple__" in obj:
+        return tuple(decode(v, hooks, _depth + 1) for v in obj["__tuple__"])
+    if len(obj) == 1 and "__dict__" in obj:
+        out = {}
+        for pair in obj["__dict__"]:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise WireError("malformed dict entry")
+            out[pair[0]] = decode(pair[1], hooks, _depth + 1)
+        return out
+    if len(obj) == 1 and "__float__" in obj:
+        return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}[obj["__float__"]]
+    if len(obj) == 1 and "__ndarray__" in obj:
+        import numpy as np
+
+        try:
+            arr = np.load(io.BytesIO(base64.b64decode(obj["__ndarray__"], validate=True)), allow_pickle=False)
+        except (ValueError, TypeError, OSError) as exc:
+            raise WireError(f"malformed array: {exc}") from exc
+        if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
+            raise WireError("array of an unexpected kind")
+        return arr
+    for tag in ("__module__", "__unsupported__", "__callable__"):
+        if tag in obj:
+            if hooks and tag in hooks:
+                return hooks[tag](obj)
+            raise WireError(f"unexpected {tag} value")
+    raise WireError(f"unknown object with keys {sorted(obj)[:5]}")
