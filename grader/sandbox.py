@@ -144,12 +144,11 @@ class Cgroup:
         """Which limit the processes hit, if any: 'memory' or 'processes'."""
         for d in self.dirs:
             try:
-                if self.version == 1 and (d / "memory.failcnt").exists() and int((d / "memory.failcnt").read_text()) > 0:
-                    return "memory"
-                if (d / "memory.events").exists():
-                    events = dict(line.split() for line in (d / "memory.events").read_text().splitlines())
-                    if int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0:
-                        return "memory"
+                for name in ("memory.oom_control", "memory.events"):  # v1 and v2 spellings
+                    if (d / name).exists():
+                        events = dict(line.split()[:2] for line in (d / name).read_text().splitlines() if " " in line)
+                        if int(events.get("oom_kill", 0)) > 0:
+                            return "memory"
                 if (d / "pids.events").exists():
                     events = dict(line.split() for line in (d / "pids.events").read_text().splitlines())
                     if int(events.get("max", 0)) > 0:
@@ -313,15 +312,20 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.kill("stopped answering")
             return "stopped answering"
+        # bwrap reports a child killed by signal N as exit status 128 + N.
+        sig = -code if code < 0 else (code - 128 if self.config.use_bwrap and 128 < code < 160 else 0)
         broke = self.cgroup.broke_limit() if self.cgroup.active else None
-        if broke == "memory" or (code in (-9, 137) and broke is None and not self.cgroup.active):
-            return f"ran out of memory (limit {self.config.limits.memory_bytes / GiB:g} GiB)" if broke else f"was killed (signal 9; possibly out of memory)"
+        limits = self.config.limits
+        if broke == "memory":
+            return f"ran out of memory (limit {limits.memory_bytes / GiB:g} GiB)"
         if broke == "processes":
-            return f"started too many processes or threads (limit {self.config.limits.pids})"
-        if code in (-signal.SIGXCPU, -signal.SIGKILL) and time.perf_counter() - self.started >= 0.9 * self.config.limits.cpu_s / 2:
-            return f"used more than {self.config.limits.cpu_s} s of CPU time"
-        if code < 0:
-            return f"was killed by signal {signal.Signals(-code).name}"
+            return f"started too many processes or threads (limit {limits.pids})"
+        if sig == signal.SIGXCPU:
+            return f"used more than {limits.cpu_s} s of CPU time"
+        if sig == signal.SIGKILL and not self.cgroup.active:
+            return f"was killed (probably out of memory: limit {limits.memory_bytes / GiB:g} GiB)"
+        if sig:
+            return f"was killed by signal {signal.Signals(sig).name}"
         return f"exited with status {code} (sys.exit or os._exit in the submission?)"
 
     def kill(self, reason: str) -> None:

@@ -1,0 +1,52 @@
+# HW7 grader. `make demo` grades the bundled examples; `make test` runs the test suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUB    ?= submissions/mine
+DIR    ?= submissions/examples/seq2seq_translation
+OUT    ?= out
+
+.PHONY: install system-packages check grade demo test bench clean
+
+# Debian packages: bubblewrap (the sandbox) and chromium (report tests). Installed when missing and we are root.
+system-packages:
+	@missing=""; command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	if [ -n "$(WITH_BROWSER)" ]; then command -v chromium >/dev/null || missing="$$missing chromium"; fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note: missing$$missing; install with: sudo apt-get install$$missing"; fi; \
+	fi
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# Pinned so that pip takes the CPU build (an unpinned torch pulls a multi-GB CUDA build).
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: system-packages $(BIN)/.installed
+
+check: install
+	$(BIN)/grader check $(SUB)
+
+grade: install
+	$(BIN)/grader grade $(DIR) --out $(OUT)
+
+demo: install
+	@for d in submissions/examples/*/; do \
+	  p=$$(basename $$d); echo "== grading the $$p examples into $(OUT)/$$p"; \
+	  $(BIN)/grader grade $$d --out $(OUT)/$$p --problem $$p || exit $$?; \
+	done
+	@echo "open $(OUT)/<problem>/summary.html"
+
+test:
+	@$(MAKE) --no-print-directory install WITH_BROWSER=1
+	$(BIN)/pytest -q
+
+bench: install
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+
+clean:
+	rm -rf $(OUT) .pytest_cache

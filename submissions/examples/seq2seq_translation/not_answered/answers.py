@@ -1,0 +1,1 @@
+"""A submission that answers nothing yet."""

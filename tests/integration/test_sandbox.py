@@ -1,0 +1,226 @@
+"""Hostile submissions: the sandbox contains them and the rest of the submission still gets graded."""
+import socket
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.collect import Answers
+from grader.errors import NotAnswered, StudentCrash
+from grader.load import load
+from grader.pipeline import grade_path
+from grader.sandbox import Limits, SandboxConfig
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("bwrap")
+
+GOOD = """
+training_decoder_inputs = ["<sos>", "I", "see", "a", "dog"]
+evaluation_decoder_inputs = ["<sos>", "I", "saw", "a", "dog"]
+"""
+
+
+def submission(tmp_path: Path, code: str) -> Path:
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "answers.py").write_text(textwrap.dedent(code))
+    return folder
+
+
+def answers_for(tmp_path: Path, code: str, **limits) -> Answers:
+    sub = load(submission(tmp_path, code), tmp_path / "scratch")
+    return Answers(sub, SandboxConfig(use_bwrap=True, limits=Limits(**limits)))
+
+
+def seq2seq(report):
+    return {p.part: (p.status, p.score) for p in report.parts}
+
+
+def test_cannot_read_the_grader_or_reference(tmp_path):
+    a = answers_for(tmp_path, f"""
+        import os
+        def probe(path):
+            try:
+                with open(path) as fh:
+                    return "READ " + fh.read(20)
+            except OSError as exc:
+                return type(exc).__name__
+        def listing(path):
+            try:
+                return sorted(os.listdir(path))
+            except OSError as exc:
+                return type(exc).__name__
+        """)
+    try:
+        for secret in ("reference/seq2seq_translation.py", "problems/seq2seq_translation/checks.py", "grader/run_checks.py"):
+            assert a.call("probe", str(ROOT / secret)) == "FileNotFoundError"
+        assert a.call("probe", "/etc/shadow") == "FileNotFoundError"
+        # Only the Python runtime is visible from the project folder (the venv lives there).
+        assert a.call("listing", str(ROOT)) in ("FileNotFoundError", [".venv"])
+        assert a.call("listing", "/submission") == ["answers.py"]
+    finally:
+        a.close()
+
+
+def test_runs_unprivileged_and_cannot_write_its_folder(tmp_path):
+    a = answers_for(tmp_path, """
+        import os
+        def ids():
+            return [os.getuid(), os.geteuid()]
+        def write():
+            try:
+                open("/submission/x", "w").write("x")
+                return "wrote"
+            except OSError as exc:
+                return type(exc).__name__
+        """)
+    try:
+        assert a.call("ids") == [65534, 65534]
+        assert a.call("write") in ("OSError", "PermissionError")
+    finally:
+        a.close()
+
+
+def test_network_is_unreachable_and_a_local_listener_sees_nothing(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    port = server.getsockname()[1]
+    seen = []
+
+    def accept():
+        end = time.time() + 4
+        while time.time() < end:
+            try:
+                seen.append(server.accept())
+            except socket.timeout:
+                continue
+
+    t = threading.Thread(target=accept)
+    t.start()
+    a = answers_for(tmp_path, f"""
+        import socket
+        def connect(host):
+            s = socket.socket()
+            s.settimeout(1)
+            try:
+                s.connect((host, {port}))
+                return "connected"
+            except OSError as exc:
+                return type(exc).__name__
+        """)
+    try:
+        assert a.call("connect", "127.0.0.1") != "connected"
+        assert a.call("connect", "8.8.8.8") != "connected"
+    finally:
+        a.close()
+        t.join()
+        server.close()
+    assert seen == []
+
+
+def test_infinite_loop_costs_only_that_part(tmp_path):
+    code = GOOD + """
+def decoder_inputs(target, generated, training):
+    while True:
+        pass
+"""
+    report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",))
+    parts = seq2seq(report)
+    assert parts["training_decoder_inputs"] == ("passed", 3)
+    assert parts["evaluation_decoder_inputs"] == ("passed", 3)
+    assert parts["decoder_inputs"] == ("error", 0)
+    assert "did not finish within 10 s" in next(c.message for c in report.checks if c.part == "decoder_inputs")
+
+
+def test_memory_bomb_is_stopped(tmp_path):
+    a = answers_for(tmp_path, """
+        def bomb():
+            blocks = []
+            while True:
+                blocks.append(bytearray(64 << 20))
+        """, memory_bytes=512 << 20)
+    try:
+        with pytest.raises(StudentCrash, match="memory|killed"):
+            a.call("bomb", timeout=30)
+    finally:
+        a.close()
+
+
+def test_fork_flood_is_bounded(tmp_path):
+    a = answers_for(tmp_path, """
+        import os, time
+        def flood():
+            started = 0
+            for _ in range(400):
+                try:
+                    if os.fork() == 0:
+                        time.sleep(30)
+                        os._exit(0)
+                    started += 1
+                except OSError:
+                    break
+            return started
+        """, pids=64)
+    try:
+        started = a.call("flood", timeout=20)
+        assert started < 64
+    finally:
+        a.close()
+
+
+def test_huge_output_is_capped_and_the_worker_stopped(tmp_path):
+    code = GOOD + """
+import sys
+def decoder_inputs(target, generated, training):
+    chunk = "x" * (1 << 20)
+    for _ in range(50):
+        sys.stdout.write(chunk)
+    sys.stdout.flush()
+    return ["<sos>"] + list(target if training else generated)
+"""
+    report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",),
+                        limits=Limits(output_bytes=8 << 20))
+    parts = seq2seq(report)
+    assert parts["training_decoder_inputs"] == ("passed", 3)
+    assert parts["decoder_inputs"][1] < 4
+    assert len(report.output) < 64 << 10
+
+
+@pytest.mark.parametrize("exit_call", ["import sys; sys.exit(3)", "import os; os._exit(0)"])
+def test_exit_at_import_is_an_import_error_with_a_report(tmp_path, exit_call):
+    report = grade_path(submission(tmp_path, GOOD + exit_call + "\n"), problems=("seq2seq_translation",))
+    assert report.import_error
+    assert all(p.score == 0 for p in report.parts)
+    assert {p.status for p in report.parts} == {"not_answered"}
+
+
+def test_eq_tricks_and_fake_prints_gain_nothing(tmp_path):
+    code = """
+class Anything(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+print("score: 14/14 all checks passed")
+training_decoder_inputs = [Anything("x")] * 5
+evaluation_decoder_inputs = type("L", (list,), {"__eq__": lambda s, o: True})(["a"] * 5)
+import numpy as np
+class Arr(np.ndarray):
+    def __eq__(self, other):
+        return True
+def decoder_inputs(target, generated, training):
+    return np.zeros(3).view(Arr)
+"""
+    report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",))
+    assert report.score == 0
+    assert {p.part: p.status for p in report.parts if p.kind != "manual"} == {
+        "training_decoder_inputs": "format", "evaluation_decoder_inputs": "format", "decoder_inputs": "format"}
+
+
+def test_no_sandbox_mode_still_grades(tmp_path):
+    report = grade_path(submission(tmp_path, GOOD), problems=("seq2seq_translation",), use_bwrap=False)
+    assert seq2seq(report)["training_decoder_inputs"] == ("passed", 3)
+    assert not report.sandboxed

@@ -1,0 +1,66 @@
+"""report.html and summary.html opened in real headless Chromium."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, need
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    """The seq2seq examples graded by the real CLI."""
+    out = tmp_path_factory.mktemp("out")
+    flags = [] if shutil.which("bwrap") else ["--no-sandbox"]
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(EXAMPLES / "seq2seq_translation"), "--out",
+                           str(out), "--problem", "seq2seq_translation", *flags], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def page():
+    need("chromium", "report tests in a real browser")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+def test_report_shows_total_and_one_row_per_part(graded, page):
+    results = json.loads((graded / "tokens_swapped" / "results.json").read_text())
+    page.goto((graded / "tokens_swapped" / "report.html").as_uri())
+    assert page.locator("#score").inner_text() == f"{results['score']:g}"
+    assert page.locator("#max-score").inner_text() == f"{results['max_score']:g}"
+    rows = page.locator("tr.part-row")
+    assert rows.count() == 4
+    parts = [rows.nth(i).get_attribute("data-part") for i in range(rows.count())]
+    assert parts == ["seq2seq_translation.vertical_stacking_problem", "seq2seq_translation.training_decoder_inputs",
+                     "seq2seq_translation.evaluation_decoder_inputs", "seq2seq_translation.decoder_inputs"]
+    assert "teacher forcing" in page.locator("#checks").inner_text()
+    # Hidden checks reveal only their name and points.
+    assert "Hidden check: its details are not shown." in page.locator("#checks").inner_text()
+
+
+def test_import_error_is_shown(graded, page):
+    page.goto((graded / "import_error" / "report.html").as_uri())
+    assert "IndexError" in page.locator("#import-error").inner_text()
+    assert page.locator("#score").inner_text() == "0"
+
+
+def test_summary_lists_every_student(graded, page):
+    page.goto((graded / "summary.html").as_uri())
+    students = sorted(p.name for p in (EXAMPLES / "seq2seq_translation").iterdir() if p.is_dir())
+    rows = page.locator("tr.student-row")
+    assert rows.count() == len(students)
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == students

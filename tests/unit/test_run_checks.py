@@ -1,0 +1,127 @@
+"""The claim runner: outcomes become results, broken checks never give credit, declarations are validated."""
+import sys
+import textwrap
+
+import pytest
+
+from grader.errors import ConfigError, NotAnswered
+from grader.problem import load_problem
+from grader.run_checks import Seeds, run_claims, validate
+from grader.score import score
+
+INIT = """
+from grader.problem import Part, Problem
+PROBLEM = Problem(name="demo", title="Demo", parts=(
+    Part("a", points=4, answer="int"),
+    Part("essay", points=2, answer="free response", kind="manual"),
+))
+"""
+
+CHECKS = """
+from grader.claims import claim
+from grader.errors import Wrong, Partial
+
+@claim("a", points=1)
+def a_passes(answers):
+    answers.value("a")
+
+@claim("a", points=1)
+def a_is_partly_right(answers):
+    raise Partial(0.5, "half")
+
+@claim("a", points=1, visibility="hidden")
+def a_check_is_broken(answers):
+    return {}["missing"]
+
+@claim("a", points=1)
+def a_uses_a_plain_assert(answers, rng, seed):
+    assert rng.integers(10**9) >= 0 and seed >= 0
+    assert answers.value("a") == 2, "a should be 2"
+
+@claim("essay", points=2)
+def essay_is_long_enough(answers):
+    raise Wrong("too short")
+"""
+
+
+class FakeAnswers:
+    def __init__(self, values):
+        self.values = values
+
+    def value(self, name, spec=None):
+        if name not in self.values:
+            raise NotAnswered(f"{name} is not answered")
+        return self.values[name]
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    def make(init=INIT, checks=CHECKS, pkg="fakeprobs_x"):
+        root = tmp_path / pkg / "demo"
+        root.mkdir(parents=True)
+        (tmp_path / pkg / "__init__.py").write_text("")
+        (root / "__init__.py").write_text(textwrap.dedent(init))
+        (root / "checks.py").write_text(textwrap.dedent(checks))
+        monkeypatch.syspath_prepend(str(tmp_path))
+        for m in [m for m in sys.modules if m.startswith(pkg)]:
+            del sys.modules[m]
+        return load_problem(f"{pkg}.demo")
+    return make
+
+
+def test_outcomes_become_results(demo):
+    problem = demo()
+    validate(problem)
+    results, notes = run_claims(FakeAnswers({"a": 3, "essay": "x"}), (problem,), hidden=True, seeds=Seeds.public())
+    got = {r.claim: (r.status, r.score) for r in results}
+    assert got == {"a_passes": ("passed", 1.0), "a_is_partly_right": ("partial", 0.5),
+                   "a_check_is_broken": ("check_broken", 0.0), "a_uses_a_plain_assert": ("wrong", 0.0),
+                   "essay_is_long_enough": ("pending", 0.0)}
+    assert any("a_check_is_broken" in n and "KeyError" in n for n in notes)
+    assert next(r for r in results if r.claim == "a_uses_a_plain_assert").message == "a should be 2"
+    parts = {p.part: (p.status, p.score, p.points) for p in score((problem,), results)}
+    assert parts == {"a": ("partial", 1.5, 4.0), "essay": ("pending", 0.0, 2.0)}
+
+
+def test_public_mode_skips_hidden_claims(demo):
+    problem = demo(pkg="fakeprobs_y")
+    results, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=False, seeds=Seeds.public())
+    assert "a_check_is_broken" not in {r.claim for r in results}
+    parts = {p.part: (p.score, p.points) for p in score((problem,), results)}
+    assert parts["a"] == (2.5, 3.0)
+
+
+def test_missing_answer_on_a_manual_part_scores_zero_not_pending(demo):
+    checks = CHECKS.replace('raise Wrong("too short")', 'answers.value("essay")\n    raise Wrong("too short")')
+    problem = demo(checks=checks, pkg="fakeprobs_z")
+    results, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
+    assert {p.part: p.status for p in score((problem,), results)}["essay"] == "not_answered"
+    results, _ = run_claims(FakeAnswers({"a": 2, "essay": "hm"}), (problem,), hidden=True, seeds=Seeds.public())
+    assert {p.part: p.status for p in score((problem,), results)}["essay"] == "pending"
+
+
+def test_a_checks_file_that_fails_to_import_gives_no_credit(demo):
+    problem = demo(pkg="fakeprobs_w")
+    (problem.root / "checks.py").write_text(CHECKS + "\nraise RuntimeError('broken module')\n")
+    for m in [m for m in sys.modules if m.startswith("fakeprobs_w")]:
+        sys.modules.pop(m)
+    with pytest.raises(RuntimeError):
+        validate(problem)
+
+
+def test_points_must_add_up(demo):
+    problem = demo(init=INIT.replace("points=4", "points=5"), pkg="fakeprobs_v")
+    with pytest.raises(ConfigError, match=r"demo.a: the part is declared worth 5 points, but its claims add up to 4"):
+        validate(problem)
+
+
+def test_unknown_part_suggests_a_name(demo):
+    problem = demo(checks=CHECKS.replace('@claim("essay"', '@claim("esay"'), pkg="fakeprobs_u")
+    with pytest.raises(ConfigError, match=r"part 'esay'.*Did you mean 'essay'\?"):
+        validate(problem)
+
+
+def test_seeds_differ_per_student_and_claim_and_are_stable():
+    a, b = Seeds("s", "alice"), Seeds("s", "bob")
+    assert a.seed("p", "c") == Seeds("s", "alice").seed("p", "c")
+    assert len({a.seed("p", "c"), b.seed("p", "c"), a.seed("p", "d"), Seeds("t", "alice").seed("p", "c")}) == 4

@@ -1,0 +1,87 @@
+"""The codec keeps exact types, refuses pickles, and caps frames."""
+import math
+import os
+
+import numpy as np
+import pytest
+
+from grader import wire
+from grader.collect import HOOKS
+from grader.types import CallableRef, Unsupported
+
+
+def roundtrip(value):
+    return wire.decode(wire.encode(value), HOOKS)
+
+
+def test_plain_values_keep_their_types():
+    value = {"a": [1, 2.5, "s", None, True], "t": (1, (2,)), "n": math.inf}
+    back = roundtrip(value)
+    assert back == value and type(back["t"]) is tuple and type(back["t"][1]) is tuple
+    assert type(back["a"][4]) is bool
+
+
+def test_arrays_roundtrip_without_pickle():
+    arr = np.arange(6, dtype=np.float32).reshape(2, 3)
+    back = roundtrip(arr)
+    assert type(back) is np.ndarray and back.dtype == np.float32 and np.array_equal(back, arr)
+
+
+class MyStr(str):
+    def __eq__(self, other):
+        return True
+
+
+class MyList(list):
+    pass
+
+
+@pytest.mark.parametrize("value,kind", [(MyStr("x"), "MyStr"), (MyList([1]), "MyList"),
+                                         (np.zeros(2).view(np.matrix), "matrix"), ({1: 2}, "non-string keys"),
+                                         (object(), "object"), (np.array(["a"]), "dtype <U1")])
+def test_imitations_are_unsupported(value, kind):
+    back = roundtrip(value)
+    assert isinstance(back, Unsupported) and kind in back.type_name
+
+
+def test_numpy_scalars_become_python_numbers():
+    assert type(roundtrip(np.float64(1.5))) is float and type(roundtrip(np.int32(3))) is int
+
+
+def test_functions_are_references():
+    assert roundtrip(test_functions_are_references) == CallableRef("test_functions_are_references")
+
+
+def test_pickled_array_is_refused():
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
+    with pytest.raises(wire.WireError, match="malformed array"):
+        wire.decode({"__ndarray__": base64.b64encode(buf.getvalue()).decode()})
+
+
+def test_unknown_tags_are_refused():
+    with pytest.raises(wire.WireError):
+        wire.decode({"__evil__": 1})
+    with pytest.raises(wire.WireError, match="unexpected __module__"):
+        wire.decode({"__module__": {}})
+
+
+def test_frames_over_the_cap_are_refused():
+    r, w = os.pipe()
+    wire.write_frame(w, {"x": "y" * 100})
+    with pytest.raises(wire.WireError, match="over the limit of 50"):
+        wire.read_frame(r, 50)
+    os.close(r)
+    os.close(w)
+
+
+def test_torch_module_is_described():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(5, 3, bias=False), torch.nn.Linear(3, 5))
+    info = roundtrip(model)
+    assert info.type == "Sequential" and [c.type for c in info.children] == ["Linear", "Linear"]
+    assert info.children[0].params == (("weight", (3, 5)),) and dict(info.children[0].attrs)["has_bias"] is False
+    assert info.n_params == 15 + 15 + 5
