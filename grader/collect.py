@@ -6,9 +6,7 @@ after a request that hung or crashed, so one bad part costs only that part.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -16,7 +14,7 @@ from grader import wire
 from grader.errors import FormatError, NotAnswered, StudentCrash
 from grader.model import Submission
 from grader.sandbox import SandboxConfig, Worker, WorkerDied
-from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, describe_got, short_repr
+from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, short_repr
 
 MAX_RESTARTS = 3
 
@@ -142,6 +140,8 @@ class Answers:
         if imported.failed and self.submission.kind == "module":
             raise NotAnswered(f"{name} is not answered: the submission failed to import ({_first_line(imported.describe())})")
         if name not in imported.names and name not in self.static:
+            if self.submission.kind == "transcript":
+                raise NotAnswered(f"{name} is not answered: no answer for it was found in the transcript")
             if imported.failed:
                 raise NotAnswered(f"{name} is not answered: it was not defined before the error in "
                                   f"{_first_line(imported.describe())}")
@@ -195,10 +195,3 @@ def _first_line(text: str | None) -> str:
     lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
     return lines[-1].strip() if lines else "unknown error"
 
-
-def is_number(x) -> bool:
-    """Whether x is a real int or float (never a bool) and finite."""
-    return type(x) in (int, float) and math.isfinite(x)
-
-
-__all__ = ["Answers", "ImportResult", "format_call", "describe_got", "is_number", "Path"]

@@ -168,7 +168,7 @@ def load_folder(folder: Path, student: str) -> Submission:
         cells, nb_notes = notebook_cells(notebooks[0])
         return Submission(student, folder, "notebook", cells, notes=nb_notes)
     if transcript.is_file() and not transcript.is_symlink():
-        return Submission(student, folder, "transcript", (("transcript.md", _read_text(transcript)),))
+        return Submission(student, folder, "transcript", text=_read_text(transcript))
     found = sorted(p.name for p in folder.iterdir())[:10]
     raise SubmissionError("no answers found: expected answers.py, one *.ipynb notebook or transcript.md; "
                           f"the folder holds {found or 'nothing'}")

@@ -53,6 +53,7 @@ class Submission:
     cells: tuple = ()
     static_answers: tuple = ()  # ((name, plain value), ...)
     notes: tuple = ()  # things the loader dropped or noticed, shown in the report
+    text: str = ""  # a transcript's Markdown (never run: answers are extracted from it)
 
 
 @dataclass(frozen=True)

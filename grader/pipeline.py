@@ -13,6 +13,7 @@ from pathlib import Path
 
 from grader.collect import Answers
 from grader.errors import GraderError, SubmissionError
+from grader.extract import extract_answers
 from grader.load import load, student_id
 from grader.model import Outcome, Report
 from grader.problem import Problem, discover, select
@@ -62,7 +63,8 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
             return Report(student, config.mode, "unreadable", results, score(problems, results), (_stage(loaded),),
                           load_error=loaded.error.split(": ", 1)[-1], sandboxed=config.sandbox.use_bwrap,
                           problems=titles)
-        sub = loaded.value
+        extracted = Outcome.of("extract", lambda: extract_answers(loaded.value, problems))
+        sub = extracted.value if extracted.ok else loaded.value
         answers = Answers(sub, config.sandbox)
         seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
@@ -82,8 +84,10 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
             import_error = collected.value.describe()
         elif not collected.ok:
             import_error = collected.error
+        if not extracted.ok:
+            staff = tuple(staff) + (f"reading the transcript failed: {extracted.error}",)
         notes = tuple(sub.notes) + tuple(f"[staff] {n}" for n in staff)
-        return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, (loaded, collected, checked, scored))),
+        return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, (loaded, extracted, collected, checked, scored))),
                       import_error=import_error, notes=notes, output=output, sandboxed=config.sandbox.use_bwrap,
                       problems=titles)
 
