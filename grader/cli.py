@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.model import PASSED, PENDING
+from grader.errors import SandboxUnavailable
+from grader.model import CHECK_BROKEN, PASSED, PENDING
 from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
-from grader.sandbox import SandboxConfig, bwrap_path, require_bwrap
+from grader.sandbox import SandboxConfig, bwrap_path, require_bwrap, self_test
 
 SECRET_ENV = "HW7_GRADER_SECRET"
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -28,6 +29,12 @@ def cmd_check(args) -> int:
     """A student's run of the public checks on their own submission."""
     path = Path(args.path) if args.path else default_submission()
     use_bwrap = bwrap_path() is not None and not args.no_sandbox
+    if use_bwrap:
+        try:
+            self_test(SandboxConfig(use_bwrap=True))
+        except SandboxUnavailable as exc:
+            print(f"note: {exc}\nnote: running your code in a plain subprocess instead.", file=sys.stderr)
+            use_bwrap = False
     problems = load_problems(tuple(args.problem or ()))
     config = RunConfig("check", tuple(args.problem or ()), SandboxConfig(use_bwrap=use_bwrap), "public")
     report = grade_submission(path, problems, config)
@@ -49,6 +56,7 @@ def cmd_grade(args) -> int:
         print(LOUD_WARNING, file=sys.stderr)
     else:
         require_bwrap()
+        self_test(SandboxConfig(use_bwrap=True))
     secret = os.environ.get(SECRET_ENV)
     if not secret:
         print(f"note: {SECRET_ENV} is not set; random inputs use a default course secret "
@@ -65,13 +73,14 @@ def cmd_grade(args) -> int:
     out = Path(args.out)
     write_outputs(reports, out)
     took = time.perf_counter() - start
-    broken = [r.student for r in reports if r.kind == "grader_error"]
+    broken = [r.student for r in reports if r.kind == "grader_error" or any(c.status == CHECK_BROKEN for c in r.checks)]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
     print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
     if broken:
-        print(f"the grader itself failed on: {', '.join(broken)} (see their staff.txt)", file=sys.stderr)
+        print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
+              "see their staff.txt)", file=sys.stderr)
         return 2
     return 0
 

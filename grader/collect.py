@@ -124,9 +124,11 @@ class Answers:
                 self.restarts += 1
             saved = self.imported
             self.imported = None
-            self.start()
+            fresh = self.start()
             if saved is not None:
                 self.imported = saved
+            if self.worker is None:
+                raise StudentCrash(f"not run: the submission's process could not be restarted ({fresh.describe()})")
 
     # -- what claims use ----------------------------------------------------------------------------
     def has(self, name: str) -> bool:

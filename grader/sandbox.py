@@ -361,3 +361,20 @@ class Worker:
         if self.output_total > len(self.output):
             text += f"\n... ({self.output_total - len(self.output)} more bytes not shown)"
         return text
+
+
+def self_test(config: SandboxConfig, timeout: float = 30.0) -> None:
+    """Start a worker on an empty submission and expect an answer; SandboxUnavailable (with bwrap's words) otherwise."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hw7-selftest-") as empty:
+        worker = Worker(Path(empty), config)
+        try:
+            reply = worker.request({"op": "load", "cells": [], "stop_on_error": True, "path": "/submission"}, timeout)
+        except WorkerDied as exc:
+            output = worker.close().strip()
+            raise SandboxUnavailable(f"the sandbox does not start on this machine: the worker {exc}."
+                                     + (f" It printed: {output[:500]}" if output else "")) from exc
+        worker.close()
+        if reply.get("errors"):
+            raise SandboxUnavailable(f"the sandbox's worker fails on an empty submission: {reply['errors']}")

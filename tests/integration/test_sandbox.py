@@ -224,3 +224,28 @@ def test_no_sandbox_mode_still_grades(tmp_path):
     report = grade_path(submission(tmp_path, GOOD), problems=("seq2seq_translation",), use_bwrap=False)
     assert seq2seq(report)["training_decoder_inputs"] == ("passed", 3)
     assert not report.sandboxed
+
+
+def test_endless_import_is_stopped_and_reported(tmp_path):
+    code = GOOD + "while True:\n    pass\n"
+    report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",), limits=Limits(import_s=2))
+    assert "did not finish within 2 s" in report.import_error
+    assert {p.status for p in report.parts} == {"not_answered"}
+
+
+def test_sandbox_self_test_passes_here():
+    from grader.sandbox import self_test
+
+    self_test(SandboxConfig(use_bwrap=True))
+
+
+def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_student_one(tmp_path, monkeypatch):
+    from grader import sandbox
+    from grader.errors import SandboxUnavailable
+
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sandbox, "require_bwrap", lambda: str(fake))
+    with pytest.raises(SandboxUnavailable, match="No permissions to create new namespace"):
+        sandbox.self_test(SandboxConfig(use_bwrap=True), timeout=5)
