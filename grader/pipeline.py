@@ -5,6 +5,7 @@ becomes a line in the report, never a lost grade or a stopped batch.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -123,7 +124,8 @@ def grade_many(paths: list[Path], config: RunConfig, jobs: int | None = None) ->
     work = [(p, config.problems, config) for p in paths]
     if jobs == 1 or len(paths) <= 1:
         return [_grade_one(w) for w in work]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # Spawned, not forked: the parent may hold torch's thread pools, which do not survive a fork.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(_grade_one, work))
 
 

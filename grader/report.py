@@ -100,6 +100,8 @@ def write_outputs(reports: list[Report], out: Path) -> None:
         (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
         (d / "report.html").write_text(render_html(r), encoding="utf-8")
         staff = [n[8:] for n in r.notes if n.startswith("[staff]")]
+        staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in r.checks
+                  if c.visibility == "hidden" and c.status != "passed" and c.message]
         if staff or r.output:
             (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
                                          encoding="utf-8")

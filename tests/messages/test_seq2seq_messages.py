@@ -61,8 +61,7 @@ TABLE = [
      {"decoder_inputs": lambda t, g, training: ["<sos>"] + t},
      "wrong: decoder_inputs(['I', 'see', 'a', 'dog'], ['I', 'saw', 'a', 'dog'], training=False) returned "
      "['<sos>', 'I', 'see', 'a', 'dog'], expected ['<sos>', 'I', 'saw', 'a', 'dog'] (evaluation: the decoder is "
-     "fed what it generated)\nsmallest counterexample: decoder_inputs(['I', 'see', 'a', 'dog'], "
-     "['I', 'saw', 'a', 'dog'], training=False)"),
+     "fed what it generated)"),
     (checks.decoder_inputs_feeds_the_target_in_training,
      {"decoder_inputs": lambda t, g, training: tuple(t)},
      "format: decoder_inputs(['I', 'see', 'a', 'dog'], ['I', 'saw', 'a', 'dog'], training=True) should return a "
