@@ -1,0 +1,22 @@
+"""Q3b: PCA and linear autoencoders — gradients, first-order conditions and the PCA solution."""
+from grader.problem import Part, Problem
+
+PROBLEM = Problem(
+    name="pca_autoencoder",
+    title="PCA and linear autoencoders",
+    parts=(
+        Part("grad_W1", points=3, answer="string: a matrix expression in W1, W2, X, I (plain or LaTeX)"),
+        Part("grad_W2", points=3, answer="string: a matrix expression in W1, W2, X, I (plain or LaTeX)"),
+        Part("first_order_conditions", points=4, answer='list of 2 strings, each "lhs = rhs"'),
+        Part("pca_weights", points=4, answer="function (X, k) -> (W1, W2) arrays", kind="function"),
+        Part("pca_argument", points=4, answer="free response", kind="manual",
+             rubric=(
+                 "Full credit: substitutes W1 = U_kᵀ, W2 = U_k into both first-order conditions and "
+                 "shows each side agrees, using U_kᵀU_k = I_k and XXᵀU_k = U_kΛ_k (so U_kU_kᵀXXᵀU_k = XXᵀU_k). "
+                 "Deduct 1 for using orthonormality without saying so, 1 for checking only one condition, "
+                 "2 for asserting the result without the eigenvector equation. "
+                 "A remark that this shows a critical point (not yet the minimum) is a plus, not required."
+             )),
+    ),
+    needs_torch=False,
+)

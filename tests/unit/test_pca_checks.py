@@ -1,0 +1,186 @@
+"""The pca_autoencoder claims run in-process on fake answers: scores per part and who passes what."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from grader import wire
+from grader.collect import HOOKS
+from grader.errors import NotAnswered, Partial, StudentCrash, StudentFault
+from problems.pca_autoencoder import PROBLEM
+from problems.pca_autoencoder import checks as C
+
+CLAIMS = [f for f in vars(C).values() if callable(f) and hasattr(f, "__claim__")]
+
+
+@dataclass
+class FakeAnswers:
+    """Answers held in a dict; functions are called in-process and their results made plain, as by the sandbox."""
+
+    values: dict = field(default_factory=dict)
+
+    def has(self, name):
+        """Whether the name is defined."""
+        return name in self.values
+
+    def value(self, name, spec=None):
+        """The plain value of a name, checked against spec."""
+        if name not in self.values:
+            raise NotAnswered(f"{name} is not defined")
+        v = self.values[name]
+        if spec is not None:
+            spec.check(v, name)
+        return v
+
+    def call(self, name, *args, timeout=10.0, **kwargs):
+        """Call a function answer and return what the sandbox would send back."""
+        if name not in self.values:
+            raise NotAnswered(f"{name} is not defined")
+        try:
+            return wire.decode(wire.encode(self.values[name](*args, **kwargs)), HOOKS)
+        except Exception as exc:  # the student's code failed: a graded fault, as in the sandbox
+            raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
+
+
+def run_claim(fn, answers, seed=0):
+    """Run one claim: the fraction of its points earned and the message (None when passed)."""
+    kwargs = {"rng": np.random.default_rng(seed)} if "rng" in fn.__code__.co_varnames[:fn.__code__.co_argcount] else {}
+    try:
+        fn(answers, **kwargs)
+        return 1.0, None
+    except Partial as p:
+        return p.fraction, p.message
+    except StudentFault as e:
+        return 0.0, e.message
+
+
+def part_score(part, answers, seed=0):
+    """The points a part earns over all its claims."""
+    return sum(fn.__claim__.points * run_claim(fn, answers, seed)[0] for fn in CLAIMS if fn.__claim__.part == part)
+
+
+def test_claim_points_add_up_to_part_points():
+    for part in PROBLEM.parts:
+        total = sum(fn.__claim__.points for fn in CLAIMS if fn.__claim__.part == part.name)
+        assert total == part.points, part.name
+    assert [p.points for p in PROBLEM.parts] == [3, 3, 4, 4, 4]
+
+
+def test_some_pca_claims_are_hidden():
+    vis = {fn.__claim__.visibility for fn in CLAIMS if fn.__claim__.part == "pca_weights"}
+    assert vis == {"public", "hidden"}
+
+
+@pytest.mark.parametrize("answer,score", [
+    ("2*W2.T*(W2*W1 - I)*X*X.T", 3),
+    (r"2W_2^\top (W_2 W_1 - I) X X^\top", 3),
+    ("-2 W2' X X' + 2 W2' W2 W1 X X'", 3),
+    ("W2.T*(W2*W1 - I)*X*X.T", 2),  # factor
+    ("-2*W2.T*(W2*W1 - I)*X*X.T", 2),  # sign
+    ("2*X*X.T*(W1.T*W2.T - I)*W2", 1),  # transpose
+    ("2*W2.T*(W2*W1 - I)*X.T*X", 0),  # XᵀX
+    ("2*(W2*W1 - I)*X*X.T*W1.T", 0),  # the other gradient
+    ("0*W1", 1),  # shaped right, nothing else
+    ("1.0001*2*W2.T*(W2*W1 - I)*X*X.T", 2),  # a near miss is a factor, not a pass
+    ("2*W2.T*(W2*W1 - I*X*X.T", 0),  # does not parse
+])
+def test_grad_w1_scores(answer, score):
+    assert part_score("grad_W1", FakeAnswers({"grad_W1": answer})) == score
+
+
+def test_grad_w2_scores_the_true_gradient():
+    assert part_score("grad_W2", FakeAnswers({"grad_W2": r"2(W_2W_1 - I)XX^\top W_1^\top"})) == 3
+
+
+def test_not_a_string_is_a_format_error():
+    frac, message = run_claim(C.grad_w1_is_shaped_like_w1, FakeAnswers({"grad_W1": 3}))
+    assert frac == 0 and message.startswith("grad_W1: expected a string")
+
+
+@pytest.mark.parametrize("conditions,score", [
+    (["W2.T*(W2*W1 - I)*X*X.T = 0", "(W2*W1 - I)*X*X.T*W1.T = 0"], 4),
+    ([r"W_2^\top W_2 W_1 X X^\top = W_2^\top X X^\top", r"W_2 W_1 X X^\top W_1^\top = X X^\top W_1^\top"], 4),
+    (["0 = -1/2 X X^T (W1^T W2^T - I) W2", "W1 X X^T (W1^T W2^T - I) = 0"], 4),  # transposed, reordered
+    (("W2.T*(W2*W1 - I)*X*X.T = 0", "W2.T*(W2*W1 - I)*X*X.T = 0"), 2),  # the same one twice
+    (["W2.T*(W2*W1 - I)*X*X.T = 0", "W2 W1 X = X"], 2),
+    (["W2.T*(W2*W1 - I)*X.T*X = 0", "(W2*W1 - I)*X*X.T*W1.T = 0"], 2),
+    (["W1 = W1", "W2 = W2"], 0),
+    (["W2.T*(W2*W1 - I)*X*X.T = 0"], 0),  # one condition only: a format error
+])
+def test_first_order_condition_scores(conditions, score):
+    assert part_score("first_order_conditions", FakeAnswers({"first_order_conditions": conditions})) == score
+
+
+def _eig(X):
+    vals, vecs = np.linalg.eigh(X @ X.T)
+    return vecs[:, np.argsort(vals)[::-1]]
+
+
+def pca_good(X, k):
+    """The PCA solution."""
+    U = _eig(X)[:, :k]
+    return U.T, U
+
+
+def pca_signs_flipped(X, k):
+    """The PCA solution with every other column negated."""
+    U = _eig(X)[:, :k] * np.where(np.arange(k) % 2 == 0, -1.0, 1.0)
+    return U.T, U
+
+
+def pca_bottom(X, k):
+    """Eigenvectors of the k smallest eigenvalues: a critical point, not the minimum."""
+    U = _eig(X)[:, -k:]
+    return U.T, U
+
+
+def pca_mixed(X, k):
+    """A minimum that is not orthonormal: W1 = A U_kᵀ, W2 = U_k A⁻¹."""
+    U = _eig(X)[:, :k]
+    A = np.eye(k) + np.triu(np.ones((k, k)), 1)
+    return A @ U.T, U @ np.linalg.inv(A)
+
+
+def pca_gram_of_samples(X, k):
+    """Eigenvectors of XᵀX (n-dimensional): the wrong Gram matrix."""
+    vals, vecs = np.linalg.eigh(X.T @ X)
+    V = vecs[:, np.argsort(vals)[::-1][:k]]
+    return V.T, V
+
+
+def pca_zero(X, k):
+    """W1 = W2 = 0: a critical point (a saddle)."""
+    return np.zeros((k, X.shape[0])), np.zeros((X.shape[0], k))
+
+
+def pca_random_orthonormal(X, k):
+    """Tied and orthonormal, but not eigenvectors."""
+    Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((X.shape[0], k)))
+    return Q.T, Q
+
+
+def pca_raises(X, k):
+    """Crashes."""
+    raise np.linalg.LinAlgError("did not converge")
+
+
+@pytest.mark.parametrize("fn,score", [
+    (pca_good, 4), (pca_signs_flipped, 4), (pca_bottom, 2.5), (pca_mixed, 3), (pca_gram_of_samples, 0),
+    (pca_zero, 1.5), (pca_random_orthonormal, 1.5), (pca_raises, 0),
+])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pca_weights_scores(fn, score, seed):
+    assert part_score("pca_weights", FakeAnswers({"pca_weights": fn}), seed) == pytest.approx(score)
+
+
+@pytest.mark.parametrize("text,score", [("", 0), ("because eigenvectors", 0), (" ".join(["word"] * 40), 4)])
+def test_pca_argument_length_check(text, score):
+    assert part_score("pca_argument", FakeAnswers({"pca_argument": text})) == score
+
+
+def test_missing_answers_are_not_answered():
+    for fn in CLAIMS:
+        with pytest.raises(NotAnswered):
+            fn(FakeAnswers({}), **({"rng": np.random.default_rng(0)} if "rng" in fn.__code__.co_varnames else {}))
