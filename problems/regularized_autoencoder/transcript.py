@@ -1,0 +1,109 @@
+"""Reading the regularized_autoencoder answers out of a chat transcript (text parsing only, nothing is run).
+
+The section of the chat about this problem starts at its first question (how
+many linear layers are needed). In it, each "Answer: ..." line is classified
+by what it names: a loss, options of the select-all question, a yes/no, or a
+count of layers. The last answer of each kind wins (a chat may revise one).
+The yes/no may also open a paragraph ("Yes, the solution ..."); the argument
+is the text that follows it. The code parts (build_model, train) cannot be
+answered in a transcript.
+"""
+from __future__ import annotations
+
+import re
+
+from problems.regularized_autoencoder import normalize
+
+# Where this problem's part of the chat starts.
+START = re.compile(r"how\s+many\s+linear\s+layers", re.IGNORECASE)
+# A later question of another problem ends the section.
+NEXT_PROBLEM = re.compile(r"^\s*(?:#+\s*)?(?:question|problem)\s+\d+\b", re.IGNORECASE | re.MULTILINE)
+ANSWER_LINE = re.compile(r"^[ \t>*_#-]*(?:final\s+)?answer[*_]*\s*[:：]\s*(?P<text>.+)$", re.IGNORECASE | re.MULTILINE)
+VERDICT_LINE = re.compile(r"^[ \t>*_-]*(?:answer[*_]*\s*[:：]\s*)?[*_]*(?P<word>yes|no)\b[*_]*[,.:;!]?(?P<rest>.*)$",
+                          re.IGNORECASE | re.MULTILINE)
+LOSS = re.compile(r"\b(?:torch\.)?(?:nn\.)?(MSELoss|L1Loss|CrossEntropyLoss)\b", re.IGNORECASE)
+# The options as the homework writes them, for the extracted list.
+DISPLAY = {"weight decay": "Weight Decay", "dropout": "Dropout", "layer norm": "Layer Norm", "batch norm": "Batch Norm",
+           "sgd optimizer": "SGD optimizer"}
+# The part (b) question: a line that mentions orthonormal columns and asks something.
+BIAS_QUESTION = re.compile(r"^.*orthonormal.*\?[\s*_]*$", re.IGNORECASE | re.MULTILINE)
+COUNT = re.compile(r"^[\s*_`]*(\d+|zero|one|two|three|four)\b", re.IGNORECASE)
+# The end of the answer proper: a sentence end, a dash or a parenthesis.
+FIRST_CLAUSE = re.compile(r"[.;!]\s|[.;!]$|\s[-\u2013\u2014]+\s|\(|,\s*(?:since|because|as)\b", re.IGNORECASE)
+MAX_ARGUMENT_CHARS = 4000
+
+
+def section(text: str) -> str:
+    """The part of the chat about this problem ('' when its first question is not found)."""
+    start = START.search(text)
+    if start is None:
+        return ""
+    rest = text[start.start():]
+    following = NEXT_PROBLEM.search(rest, 1)
+    return rest[: following.start()] if following else rest
+
+
+def classify(answer: str) -> tuple[str, object] | None:
+    """(answer name, value) for one "Answer: ..." text, or None when it answers none of the short questions."""
+    # Only the first clause is the answer: what follows is explanation, which
+    # may name the options that were *not* chosen ("Dropout is not needed").
+    answer = FIRST_CLAUSE.split(answer, maxsplit=1)[0]
+    loss = LOSS.search(answer)
+    if loss:
+        key = normalize.loss_name(loss.group(1))
+        return "loss_function", normalize.LOSS_OPTIONS[key]
+    options = normalize.options_in(answer)
+    if options:
+        return "needed_to_optimize_exactly", [DISPLAY[o] for o in options]
+    verdict = normalize.yes_no(answer.strip(" *_`"))
+    if verdict is not None:
+        return "orthonormal_bias", "yes" if verdict else "no"
+    count = COUNT.match(answer)
+    if count:
+        value = normalize.layer_count(count.group(1))
+        if value is not None:
+            return "num_linear_layers", value
+    return None
+
+
+def argument_after(text: str, start: int) -> str:
+    """The free-response text from `start` on, capped, without trailing blank lines."""
+    body = text[start:].strip()
+    if len(body) > MAX_ARGUMENT_CHARS:
+        body = body[:MAX_ARGUMENT_CHARS].rstrip() + " [...]"
+    return body
+
+
+def verdict_line(part: str) -> re.Match | None:
+    """The yes/no that opens the answer to part (b): the first one after the last line asking about orthonormality."""
+    questions = list(BIAS_QUESTION.finditer(part))
+    if questions:
+        return VERDICT_LINE.search(part, questions[-1].end())
+    mention = part.lower().find("orthonormal")
+    return VERDICT_LINE.search(part, mention) if mention >= 0 else None
+
+
+def extract(text: str) -> dict:
+    """Answer name -> plain value for what the transcript answers, plus "_notes" saying where each came from."""
+    part = section(text)
+    if not part:
+        return {"_notes": ["the question on linear layers was not found, so no answer was read for this problem"]}
+    found, notes, bias_at = {}, [], None
+    for m in ANSWER_LINE.finditer(part):
+        kind = classify(m.group("text"))
+        if kind is not None:
+            found[kind[0]] = kind[1]
+            notes.append(f"{kind[0]} read from: {m.group(0).strip()[:120]}")
+            if kind[0] == "orthonormal_bias":
+                bias_at = m.start()
+    if bias_at is None:
+        verdict = verdict_line(part)
+        if verdict is not None:
+            found["orthonormal_bias"] = verdict.group("word").lower()
+            notes.append(f"orthonormal_bias read from: {verdict.group(0).strip()[:120]}")
+            bias_at = verdict.start()
+    if bias_at is not None:
+        # The argument is what follows the verdict (the verdict line included, for context).
+        found["orthonormal_argument"] = argument_after(part, bias_at)
+    found["_notes"] = notes
+    return found
