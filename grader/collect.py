@@ -83,28 +83,29 @@ class Answers:
         self.outputs: list[str] = []
         self.imported: ImportResult | None = None
         self.static = dict(submission.static_answers)
+        self.hung: dict[str, str] = {}  # function name -> what happened when it was last called
         self.stop_on_error = True
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ImportResult:
-        """Start the worker and import the submission (once; later calls reuse the result)."""
-        if self.imported is not None and self.worker is not None:
-            return self.imported
+        """Import the submission in a new worker, once; later calls return the first result."""
+        if self.imported is None:
+            self.imported = self._spawn()
+        return self.imported
+
+    def _spawn(self) -> ImportResult:
+        """Start a worker and import the submission in it (the worker is retired if it dies doing so)."""
         if not self.submission.cells:
-            self.imported = ImportResult(names={k: type(v).__name__ for k, v in self.static.items()})
-            return self.imported
+            return ImportResult(names={k: type(v).__name__ for k, v in self.static.items()})
         self.worker = Worker(self.submission.path, self.config)
         msg = {"op": "load", "cells": [list(c) for c in self.submission.cells], "stop_on_error": self.stop_on_error,
                "path": "/submission" if self.config.use_bwrap else str(self.submission.path.resolve())}
         try:
             reply = self.worker.request(msg, self.config.limits.import_s)
-            result = ImportResult(names=dict(reply.get("names", {})), errors=list(reply.get("errors", [])))
         except WorkerDied as exc:
-            result = ImportResult(died=str(exc))
             self._retire()
-        if self.imported is None:
-            self.imported = result
-        return self.imported
+            return ImportResult(died=str(exc))
+        return ImportResult(names=dict(reply.get("names", {})), errors=list(reply.get("errors", [])))
 
     def _retire(self) -> None:
         if self.worker is not None:
@@ -117,18 +118,16 @@ class Answers:
         return "\n".join(o for o in self.outputs if o)
 
     def _ensure_worker(self) -> None:
+        """A live worker for the next request: after one died (a hang, a crash), a fresh import."""
+        self.start()
+        if self.worker is not None:
+            return
+        if self.restarts >= MAX_RESTARTS:
+            raise StudentCrash(f"not run: the submission's process was restarted {MAX_RESTARTS} times already")
+        self.restarts += 1
+        fresh = self._spawn()
         if self.worker is None:
-            if self.imported is not None and self.restarts >= MAX_RESTARTS:
-                raise StudentCrash(f"not run: the submission's process was restarted {MAX_RESTARTS} times already")
-            if self.imported is not None:
-                self.restarts += 1
-            saved = self.imported
-            self.imported = None
-            fresh = self.start()
-            if saved is not None:
-                self.imported = saved
-            if self.worker is None:
-                raise StudentCrash(f"not run: the submission's process could not be restarted ({fresh.describe()})")
+            raise StudentCrash(f"not run: the submission's process could not be restarted ({fresh.describe()})")
 
     # -- what claims use ----------------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -167,8 +166,16 @@ class Answers:
         if self.submission.kind == "transcript":
             raise NotAnswered(f"{name} is code, which a transcript cannot answer: submit answers.py or a notebook")
         self._require(name)
+        if name in self.hung:
+            # A function that already ran out of time is not run again: each hang would cost the full timeout.
+            raise StudentCrash(f"{format_call(name, args, kwargs)}: not run, because {self.hung[name]}")
         msg = {"op": "call", "name": name, "args": wire.encode(list(args)), "kwargs": wire.encode(dict(kwargs))}
-        return self._fetch(msg, format_call(name, args, kwargs), timeout)
+        try:
+            return self._fetch(msg, format_call(name, args, kwargs), timeout)
+        except StudentCrash as exc:
+            if exc.timed_out:
+                self.hung[name] = f"an earlier call {exc.message.splitlines()[0]}"
+            raise
 
     def _fetch(self, msg: dict, what: str, timeout: float):
         self._ensure_worker()
@@ -177,7 +184,9 @@ class Answers:
             reply = self.worker.request(msg, timeout)
         except WorkerDied as exc:
             self._retire()
-            raise StudentCrash(f"{what}: the submission's process {exc}") from exc
+            crash = StudentCrash(f"{what}: the submission's process {exc}")
+            crash.timed_out = exc.timed_out
+            raise crash from exc
         if "raised" in reply:
             r = reply["raised"]
             raise StudentCrash(f"{what} raised {r.get('type')}: {r.get('message')}\n{r.get('traceback', '')}".rstrip())

@@ -83,6 +83,7 @@ class StudentCrash(StudentFault):
     """The student's code raised, hung, or broke a limit while computing the answer."""
 
     kind = "error"
+    timed_out = False  # set when the code ran past its wall-time limit
 
 
 class SubmissionError(Exception):

@@ -225,6 +225,10 @@ def worker_env() -> dict:
 class WorkerDied(Exception):
     """The worker stopped answering: it exited, was killed, or broke a limit."""
 
+    def __init__(self, reason: str, timed_out: bool = False):
+        super().__init__(reason)
+        self.timed_out = timed_out
+
 
 class Worker:
     """One running worker process for one submission, talking over two pipes."""
@@ -293,7 +297,7 @@ class Worker:
         ready, _, _ = select.select([self.rep_r], [], [], timeout)
         if not ready:
             self.kill(f"did not finish within {timeout:g} s (wall time)")
-            raise WorkerDied(self.death_reason())
+            raise WorkerDied(self.death_reason(), timed_out=True)
         try:
             return wire.read_frame(self.rep_r, self.config.limits.reply_bytes)
         except EOFError as exc:

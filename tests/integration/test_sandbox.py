@@ -249,3 +249,24 @@ def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_student_one(tmp_pat
     monkeypatch.setattr(sandbox, "require_bwrap", lambda: str(fake))
     with pytest.raises(SandboxUnavailable, match="No permissions to create new namespace"):
         sandbox.self_test(SandboxConfig(use_bwrap=True), timeout=5)
+
+
+def test_a_function_that_hung_is_not_run_again(tmp_path):
+    a = answers_for(tmp_path, """
+        calls = []
+        def slow(x):
+            while True:
+                pass
+        def fine():
+            return 1
+        """)
+    try:
+        start = time.perf_counter()
+        with pytest.raises(StudentCrash, match=r"slow\(1\): the submission's process did not finish within 1 s"):
+            a.call("slow", 1, timeout=1)
+        with pytest.raises(StudentCrash, match=r"slow\(2\): not run, because an earlier call slow\(1\)"):
+            a.call("slow", 2, timeout=1)
+        assert a.call("fine") == 1  # the rest of the submission still answers
+        assert time.perf_counter() - start < 10
+    finally:
+        a.close()
