@@ -1,0 +1,128 @@
+"""Accepted answers for the resnet_blog facts, their tolerances and sources: edit here.
+
+Every figure is a wall-clock time to 94 % test accuracy on CIFAR-10 on one
+NVIDIA V100 (unless its meaning says otherwise), as reported in the Myrtle.ai
+series "How to train your ResNet" (David Page, 2018-2019). A TA changing what
+is accepted edits ACCEPTED_* below; a figure that is wrong as an answer but
+real in the series goes in KNOWN_FIGURES, so that the feedback can say what it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SERIES = "Myrtle.ai, 'How to train your ResNet', parts 1-8"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A time reported in the series: seconds, what it measures, and where it is stated."""
+
+    seconds: float
+    meaning: str
+    source: str
+
+
+def nearest(figures: tuple[Figure, ...], seconds: float, rel_tol: float) -> Figure | None:
+    """The figure nearest to `seconds` among those within `rel_tol` of it, if any."""
+    close = [f for f in figures if abs(seconds - f.seconds) <= rel_tol * f.seconds]
+    return min(close, key=lambda f: abs(seconds - f.seconds), default=None)
+
+
+@dataclass(frozen=True)
+class TimeFact:
+    """The accepted times of one answer and the relative tolerance around each."""
+
+    accepted: tuple[Figure, ...]
+    rel_tol: float
+
+    def match(self, seconds: float) -> Figure | None:
+        """The accepted figure within tolerance of `seconds` (the nearest, should two be), if any."""
+        return nearest(self.accepted, seconds, self.rel_tol)
+
+
+@dataclass(frozen=True)
+class AccuracyFact:
+    """The accepted test accuracy (a fraction) and the absolute tolerance around it."""
+
+    fraction: float
+    abs_tol: float
+    source: str
+
+    def accepts(self, fraction: float) -> bool:
+        """Whether `fraction` is within tolerance (a hair of slack for float rounding of e.g. 94.25 %)."""
+        return abs(fraction - self.fraction) <= self.abs_tol + 1e-9
+
+
+# 2 %: enough for rounding ("about 26 s", "0.43 min" = 25.8 s), too little to confuse two figures of the series.
+TIME_REL_TOL = 0.02
+
+DAWNBENCH_ENTRY = Figure(341, "the DAWNBench-winning single-GPU entry, Ben Johnson's ResNet-18, that the series starts from",
+                         "introduction and part 1, Baseline")
+REPRODUCTION = Figure(356, "the authors' own reproduction of that DAWNBench entry", "part 1, Baseline")
+END_OF_PART_1 = Figure(297, "the baseline at the end of part 1, after removing the data-loading bottleneck",
+                       "part 1, Baseline")
+FINAL = Figure(26, "the final time of the series: 10 epochs, with test-time augmentation", "part 8, Bag of tricks")
+
+ACCEPTED_BASELINE_TIMES = TimeFact((DAWNBENCH_ENTRY, REPRODUCTION, END_OF_PART_1), TIME_REL_TOL)
+ACCEPTED_FINAL_TIMES = TimeFact((FINAL,), TIME_REL_TOL)
+
+# Figures of the series that are not the answer, so the feedback can name them. Only figures the
+# series states outright are listed (checked against the series introduction and part summaries).
+KNOWN_FIGURES: tuple[Figure, ...] = (
+    DAWNBENCH_ENTRY,
+    REPRODUCTION,
+    Figure(323, "the time after removing a duplicated batch-norm/ReLU, midway through part 1", "part 1, Baseline"),
+    Figure(308, "the time after doing the preprocessing once instead of every epoch, midway through part 1",
+           "part 1, Baseline"),
+    END_OF_PART_1,
+    Figure(256, "the time at the end of part 2, with mini-batches of 512", "part 2, Mini-batches"),
+    Figure(154, "the time at the end of part 3, after profiling and adding cutout regularisation",
+           "part 3, Regularisation"),
+    Figure(174, "the DAWNBench state of the art on eight GPUs, not one", "introduction"),
+    Figure(79, "the time at the end of part 4, with the 9-layer ResNet", "part 4, Architecture"),
+    Figure(34, "the time in part 8 just before test-time augmentation was added", "part 8, Bag of tricks"),
+    FINAL,
+)
+
+# 94 % is the DAWNBench threshold every time above is measured to. 94.1 % (a typical mean of
+# the final runs) and rounding to 94 % are fine; 93.5 % or 95 % are not the figure.
+ACCURACY = AccuracyFact(0.94, 0.0025, "every time in the series is measured to the 94 % DAWNBench threshold")
+
+# The free responses: about 100 words each; the automatic check only bounds the length.
+MIN_WORDS = 50
+MAX_WORDS = 200
+
+
+@dataclass(frozen=True)
+class SpeedRun:
+    """How the optional `train_fast` part is run: data, target accuracy, budget, and the reference's settings."""
+
+    name: str
+    dataset: str  # "synthetic" (generated from the claim's seed) or "cifar10" (a local copy)
+    n_train: int
+    n_test: int
+    target: float  # test accuracy to reach
+    budget_s: float  # passed to train_fast: the time it may use
+    grace_s: float  # added to the budget for moving the data in and out of the sandbox (its imports are done before)
+    partial_from: float  # below target but at least this accuracy: half credit
+    reference: tuple  # ((field, value), ...) overriding reference.resnet.TrainConfig for the timing baseline
+
+
+# CPU (CI, and any grading machine without a GPU): a small synthetic set. Its size is bounded by the
+# sandbox's wire (grader.wire.MAX_ITEMS = 2,000,000 numbers per call; 600 images are 1.84 million).
+# The reference takes about 1.5 s on two cores and reaches 95-100 %; nearest-class-mean in numpy
+# reaches ~99 %. 90 % leaves room for a plain trainer.
+SPEED_RUN_CPU = SpeedRun(
+    name="synthetic CIFAR-like set (CPU)", dataset="synthetic", n_train=400, n_test=200, target=0.90,
+    budget_s=8.0, grace_s=2.0, partial_from=0.5,
+    reference=(("epochs", 3), ("batch_size", 64), ("width", 16), ("lr", 0.2), ("bn_momentum", 0.3), ("device", "cpu")),
+)
+
+# GPU with a local CIFAR-10: the real task, 94 % like the blog. The budget is generous next to the
+# reference (seconds on a modern card) so that a plain student trainer still fits. Untested on a GPU here,
+# and only used once the sandbox's wire can carry CIFAR-10 (150 million numbers; see speedrun.choose_setting).
+SPEED_RUN_GPU = SpeedRun(
+    name="CIFAR-10 (GPU)", dataset="cifar10", n_train=50_000, n_test=10_000, target=0.94,
+    budget_s=120.0, grace_s=30.0, partial_from=0.90,
+    reference=(("device", "cuda"),),
+)

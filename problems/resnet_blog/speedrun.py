@@ -1,0 +1,128 @@
+"""The optional speed-run part: run the student's `train_fast` and time the reference beside it.
+
+Trusted side only. torch and the reference trainer are imported lazily, so that
+loading the problem (and grading the other parts) stays cheap.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from grader.errors import FormatError, Partial, StudentCrash, Wrong
+from grader.types import describe_got
+from problems.resnet_blog.facts import SPEED_RUN_CPU, SPEED_RUN_GPU, SpeedRun
+
+
+@dataclass(frozen=True)
+class SpeedRunData:
+    """The images handed to train_fast and the test labels kept back for scoring."""
+
+    name: str
+    train_x: np.ndarray
+    train_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+
+
+def wire_items(setting: SpeedRun) -> int:
+    """How many numbers the call to train_fast sends to the sandbox (images are 32*32*3 each)."""
+    return (setting.n_train + setting.n_test) * 32 * 32 * 3 + setting.n_train
+
+
+def fits_the_wire(setting: SpeedRun) -> bool:
+    """Whether the engine's wire can carry the setting's data in one call."""
+    from grader import wire
+
+    return wire_items(setting) < wire.MAX_ITEMS
+
+
+def choose_setting() -> SpeedRun:
+    """The GPU setting when a GPU, a local CIFAR-10 and a wire that can carry it are all present, else the CPU one."""
+    import torch
+
+    from reference.resnet.data import find_cifar10
+
+    if torch.cuda.is_available() and find_cifar10() is not None and fits_the_wire(SPEED_RUN_GPU):
+        return SPEED_RUN_GPU
+    return SPEED_RUN_CPU
+
+
+def load_data(setting: SpeedRun, seed: int) -> SpeedRunData:
+    """The data set of `setting`: synthetic from `seed`, or the local CIFAR-10 (cut to n_train/n_test)."""
+    from reference.resnet.data import find_cifar10, make_synthetic
+
+    if setting.dataset == "synthetic":
+        d = make_synthetic(setting.n_train, setting.n_test, seed)
+    else:
+        d = _cifar10(str(find_cifar10()))
+    return SpeedRunData(d.name, d.train_x[: setting.n_train], d.train_y[: setting.n_train],
+                        d.test_x[: setting.n_test], d.test_y[: setting.n_test])
+
+
+@functools.lru_cache(maxsize=1)
+def _cifar10(folder: str):
+    """CIFAR-10 read once per grading process (150 MB; every submission uses the same copy)."""
+    from reference.resnet.data import load_cifar10
+
+    return load_cifar10(folder)
+
+
+@functools.lru_cache(maxsize=4)
+def reference_seconds(setting: SpeedRun) -> tuple[float, float]:
+    """(seconds, accuracy) of the reference trainer on this machine, once per grading process and setting."""
+    from reference.resnet.train import TrainConfig, accuracy, train
+
+    data = load_data(setting, seed=0)  # timing hardly depends on the seed; one run serves every submission
+    config = replace(TrainConfig(), **dict(setting.reference))
+    result = train(data.train_x, data.train_y, data.test_x, config)
+    return result.total_s, accuracy(result.predictions, data.test_y)
+
+
+def as_labels(got, n: int) -> np.ndarray:
+    """The student's predictions as an int array of shape (n,); FormatError otherwise."""
+    if type(got) in (list, tuple) and all(type(v) is int for v in got):
+        got = np.asarray(got, dtype=np.int64)
+    if type(got) is not np.ndarray:
+        raise FormatError(f"train_fast must return one predicted label per test image (an array of shape ({n},)), "
+                          f"got {describe_got(got)}")
+    if got.ndim == 2 and got.shape == (n, 10):
+        raise FormatError(f"train_fast returned an array of shape {got.shape} (scores?); return labels, e.g. logits.argmax(1)")
+    if got.shape != (n,) or got.dtype.kind not in "iuf":
+        raise FormatError(f"train_fast must return an integer array of shape ({n},), got an array of shape {got.shape} "
+                          f"and dtype {got.dtype}")
+    if got.dtype.kind == "f" and not np.all(np.isfinite(got) & (got == np.round(got))):
+        raise FormatError("train_fast returned non-integer labels; return class indices 0..9")
+    return got.astype(np.int64)
+
+
+def grade_train_fast(answers, seed: int, setting: SpeedRun | None = None) -> str:
+    """Run train_fast on the setting's data within its budget; return the report or raise Partial/Wrong."""
+    setting = setting or choose_setting()
+    data = load_data(setting, seed)
+    timeout = setting.budget_s + setting.grace_s
+    start = time.perf_counter()
+    try:
+        got = answers.call("train_fast", data.train_x, data.train_y, data.test_x, setting.budget_s, timeout=timeout)
+    except StudentCrash as e:
+        # The engine words a timeout as "did not finish within N s"; anything else is the student's own error.
+        if "did not finish within" in e.message:
+            raise StudentCrash(f"train_fast ran out of time: its budget is {setting.budget_s:g} s "
+                               f"(+{setting.grace_s:g} s allowed for moving the data). {e.message}") from e
+        raise
+    elapsed = time.perf_counter() - start
+    labels = as_labels(got, len(data.test_y))
+    acc = float(np.mean(labels == data.test_y))
+    ref_s, ref_acc = reference_seconds(setting)
+    report = (
+        f"accuracy {100 * acc:.1f} % on {data.name} ({len(data.test_y)} test images; target {100 * setting.target:.0f} %); "
+        f"time {elapsed:.1f} s, moving the data included (budget {setting.budget_s:g} s); "
+        f"the reference ResNet-9 took {ref_s:.1f} s here ({100 * ref_acc:.1f} %), so {elapsed / ref_s:.1f}x the reference"
+    )
+    if acc >= setting.target:
+        return report
+    if acc >= setting.partial_from:
+        raise Partial(0.5, f"below the target: {report}")
+    raise Wrong(f"far below the target (half credit from {100 * setting.partial_from:.0f} %): {report}")

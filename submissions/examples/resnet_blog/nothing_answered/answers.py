@@ -1,0 +1,3 @@
+"""Example submission: defines none of the names."""
+
+
