@@ -6,14 +6,17 @@ after a request that hung or crashed, so one bad part costs only that part.
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from grader import wire
-from grader.errors import FormatError, NotAnswered, StudentCrash
+from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash
 from grader.model import Submission
-from grader.sandbox import SandboxConfig, Worker, WorkerDied
+from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
 from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, short_repr
 
 MAX_RESTARTS = 3
@@ -84,6 +87,8 @@ class Answers:
         self.imported: ImportResult | None = None
         self.static = dict(submission.static_answers)
         self.hung: dict[str, str] = {}  # function name -> what happened when it was last called
+        self.inputs: Path | None = None  # where big arguments are saved for the worker (made on first use)
+        self._spilled = 0
         self.stop_on_error = True
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -97,9 +102,13 @@ class Answers:
         """Start a worker and import the submission in it (the worker is retired if it dies doing so)."""
         if not self.submission.cells:
             return ImportResult(names={k: type(v).__name__ for k, v in self.static.items()})
-        self.worker = Worker(self.submission.path, self.config)
+        if self.inputs is None:
+            self.inputs = Path(tempfile.mkdtemp(prefix="hw7-inputs-"))
+            self.inputs.chmod(0o755)
+        self.worker = Worker(self.submission.path, self.config, self.inputs)
         msg = {"op": "load", "cells": [list(c) for c in self.submission.cells], "stop_on_error": self.stop_on_error,
-               "path": "/submission" if self.config.use_bwrap else str(self.submission.path.resolve())}
+               "path": "/submission" if self.config.use_bwrap else str(self.submission.path.resolve()),
+               "inputs": INPUTS_IN_SANDBOX if self.config.use_bwrap else str(self.inputs)}
         try:
             reply = self.worker.request(msg, self.config.limits.import_s)
         except WorkerDied as exc:
@@ -115,6 +124,9 @@ class Answers:
     def close(self) -> str:
         """Stop the worker; return everything the submission printed (capped)."""
         self._retire()
+        if self.inputs is not None:
+            shutil.rmtree(self.inputs, ignore_errors=True)
+            self.inputs = None
         return "\n".join(o for o in self.outputs if o)
 
     def _ensure_worker(self) -> None:
@@ -130,6 +142,11 @@ class Answers:
             raise StudentCrash(f"not run: the submission's process could not be restarted ({fresh.describe()})")
 
     # -- what claims use ----------------------------------------------------------------------------
+    @property
+    def gpu(self) -> bool:
+        """Whether the sandbox is given the GPU (grading with --gpu), for parts that time training."""
+        return self.config.gpu
+
     def has(self, name: str) -> bool:
         """Whether the submission defines `name`."""
         if self.submission.kind == "transcript":
@@ -169,13 +186,24 @@ class Answers:
         if name in self.hung:
             # A function that already ran out of time is not run again: each hang would cost the full timeout.
             raise StudentCrash(f"{format_call(name, args, kwargs)}: not run, because {self.hung[name]}")
-        msg = {"op": "call", "name": name, "args": wire.encode(list(args)), "kwargs": wire.encode(dict(kwargs))}
+        self.start()
+        msg = {"op": "call", "name": name, "args": wire.encode(list(args), spill=self._spill),
+               "kwargs": wire.encode(dict(kwargs), spill=self._spill)}
         try:
             return self._fetch(msg, format_call(name, args, kwargs), timeout)
         except StudentCrash as exc:
             if exc.timed_out:
                 self.hung[name] = f"an earlier call {exc.message.splitlines()[0]}"
             raise
+
+    def _spill(self, arr: np.ndarray) -> str:
+        """Save a big argument where the worker can read it; return its file name."""
+        assert self.inputs is not None
+        self._spilled += 1
+        name = f"arg{self._spilled}.npy"
+        np.save(self.inputs / name, arr, allow_pickle=False)
+        (self.inputs / name).chmod(0o644)
+        return name
 
     def _fetch(self, msg: dict, what: str, timeout: float):
         self._ensure_worker()
@@ -187,6 +215,9 @@ class Answers:
             crash = StudentCrash(f"{what}: the submission's process {exc}")
             crash.timed_out = exc.timed_out
             raise crash from exc
+        if "protocol_error" in reply:
+            # The grader sent something the worker could not read: our fault, never the student's.
+            raise GraderError(f"{what}: {reply['protocol_error']}")
         if "raised" in reply:
             r = reply["raised"]
             raise StudentCrash(f"{what} raised {r.get('type')}: {r.get('message')}\n{r.get('traceback', '')}".rstrip())

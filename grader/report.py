@@ -24,7 +24,7 @@ _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), au
 
 def student_message(check) -> str:
     """What a student may see of a check: hidden checks show nothing but their name and points."""
-    if check.visibility == "hidden" and check.status != "passed":
+    if check.visibility == "hidden" and (check.status != "passed" or check.message):
         return HIDDEN_OUTPUT
     return check.message
 
@@ -129,7 +129,7 @@ def console_table(report: Report, color: bool = False) -> str:
         mark = marks.get(c.status, "FAIL")
         lines.append(f"[{mark}] {c.name}  ({c.score:g}/{c.points:g})")
         msg = student_message(c)
-        if c.status not in ("passed",) and msg:
+        if msg:
             lines.append(_indent(msg))
     lines.append("\nParts:")
     width = max((len(f"{p.problem}.{p.part}") for p in report.parts), default=10)

@@ -98,6 +98,7 @@ class ClaimsPlugin:
         self._seeds = seeds
         self.results: dict[str, CheckResult] = {}
         self.staff_notes: list[str] = []
+        self._pass_messages: dict[str, str] = {}
 
     def _problem_of(self, item) -> Problem | None:
         module = getattr(item, "module", None)
@@ -142,6 +143,18 @@ class ClaimsPlugin:
         return np.random.default_rng(seed)
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        """Call a claim ourselves so that a string it returns becomes its message when it passes."""
+        fn = pyfuncitem.obj
+        if not isinstance(getattr(fn, "__claim__", None), Claim):
+            return None
+        kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        returned = fn(**kwargs)
+        if isinstance(returned, str):
+            self._pass_messages[pyfuncitem.nodeid] = returned
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
         """Record a claim's outcome as a CheckResult (setup errors and crashes score zero)."""
         c: Claim = item.function.__claim__
@@ -149,7 +162,7 @@ class ClaimsPlugin:
         key = f"{problem.name}.{item.name}"
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
             if call.excinfo is None:
-                status, fraction, message = PASSED, 1.0, ""
+                status, fraction, message = PASSED, 1.0, self._pass_messages.get(item.nodeid, "")
             else:
                 exc = call.excinfo.value
                 status, fraction, message = _status_of(exc)

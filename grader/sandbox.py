@@ -29,6 +29,7 @@ from grader.errors import SandboxUnavailable
 WORKER_FILES = (Path(__file__).with_name("sandbox_worker.py"), Path(__file__).with_name("wire.py"))
 WORKER_DIR_IN_SANDBOX = "/opt/hw7-worker"
 SUBMISSION_IN_SANDBOX = "/submission"
+INPUTS_IN_SANDBOX = "/grader-inputs"  # big arguments, saved as .npy by the grader (read-only inside)
 NOBODY = 65534
 GiB = 1 << 30
 
@@ -183,7 +184,8 @@ def _python_roots() -> list[str]:
     return out
 
 
-def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[int, int]) -> list[str]:
+def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[int, int],
+                  inputs: Path | None = None) -> list[str]:
     """The bwrap command line that runs the worker confined, with `folder` as /submission."""
     cmd = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
            "--cap-drop", "ALL", "--die-with-parent", "--new-session",
@@ -208,6 +210,8 @@ def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[in
     for f in WORKER_FILES:
         cmd += ["--ro-bind", str(f), f"{WORKER_DIR_IN_SANDBOX}/{f.name}"]
     cmd += ["--ro-bind", str(folder.resolve()), SUBMISSION_IN_SANDBOX, "--chdir", SUBMISSION_IN_SANDBOX]
+    if inputs is not None:
+        cmd += ["--ro-bind", str(inputs), INPUTS_IN_SANDBOX]
     if config.gpu:
         for dev in sorted(glob.glob("/dev/nvidia*")):
             cmd += ["--dev-bind", dev, dev]
@@ -233,7 +237,7 @@ class WorkerDied(Exception):
 class Worker:
     """One running worker process for one submission, talking over two pipes."""
 
-    def __init__(self, folder: Path, config: SandboxConfig):
+    def __init__(self, folder: Path, config: SandboxConfig, inputs: Path | None = None):
         self.config = config
         self.folder = folder
         self.output = bytearray()
@@ -255,7 +259,7 @@ class Worker:
                 resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
 
         if config.use_bwrap:
-            cmd = bwrap_command(require_bwrap(), folder, config, (req_r, rep_w))
+            cmd = bwrap_command(require_bwrap(), folder, config, (req_r, rep_w), inputs)
             cwd = "/"
         else:
             cmd = [sys.executable, "-I", "-B", str(WORKER_FILES[0]), str(req_r), str(rep_w)]

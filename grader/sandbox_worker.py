@@ -80,6 +80,7 @@ def encoded(value) -> dict:
 def main(req_fd: int, rep_fd: int) -> None:
     """Serve requests until told to stop or the pipe closes."""
     namespace: dict = {}
+    hooks: dict = {}
     while True:
         try:
             req = wire.read_frame(req_fd, MAX_REQUEST)
@@ -88,13 +89,23 @@ def main(req_fd: int, rep_fd: int) -> None:
         op = req.get("op")
         if op == "load":
             sys.path.insert(0, req.get("path", os.getcwd()))
+            inputs = req.get("inputs")
+            if inputs:
+                hooks = {"__npyfile__": lambda o, d=inputs: wire.load_npy_file(d, o["__npyfile__"])}
             reply = load(req["cells"], bool(req.get("stop_on_error", True)))
             namespace = vars(sys.modules["answers"])
         elif op == "get":
             name = req["name"]
             reply = {"missing": True} if name not in namespace else encoded(namespace[name])
         elif op == "call":
-            reply = call(namespace, req["name"], wire.decode(req.get("args", [])), wire.decode(req.get("kwargs", {"__dict__": []})))
+            try:
+                args = wire.decode(req.get("args", []), hooks)
+                kwargs = wire.decode(req.get("kwargs", {"__dict__": []}), hooks)
+            except (wire.WireError, OSError, ValueError) as exc:
+                args = None
+                reply = {"protocol_error": f"could not read the arguments: {exc}"}
+            if args is not None:
+                reply = call(namespace, req["name"], args, kwargs)
         elif op == "bye":
             return
         else:

@@ -16,7 +16,8 @@ import os
 import struct
 
 MAX_DEPTH = 32
-MAX_ITEMS = 2_000_000
+MAX_ITEMS = 2_000_000  # Python objects in one value; arrays count as one each
+SPILL_BYTES = 1 << 20  # arrays at least this big travel as .npy files, not inside the JSON frame
 REPR_CAP = 200
 
 
@@ -98,8 +99,12 @@ def describe_module(mod, name: str = "", depth: int = 0) -> dict:
             "params": params, "attrs": attrs, "children": children}
 
 
-def encode(value, _depth: int = 0, _budget: list | None = None):
-    """Encode a value as tagged JSON, keeping exact types; anything else is `__unsupported__`."""
+def encode(value, _depth: int = 0, _budget: list | None = None, spill=None):
+    """Encode a value as tagged JSON, keeping exact types; anything else is `__unsupported__`.
+
+    `spill`, when given, takes a big array and returns the file name it was
+    saved under; the array is then sent as `{"__npyfile__": name}`.
+    """
     budget = _budget if _budget is not None else [MAX_ITEMS]
     budget[0] -= 1
     if budget[0] < 0 or _depth > MAX_DEPTH:
@@ -110,18 +115,19 @@ def encode(value, _depth: int = 0, _budget: list | None = None):
     if t is float:
         return _float(value)
     if t is list:
-        return [encode(v, _depth + 1, budget) for v in value]
+        return [encode(v, _depth + 1, budget, spill) for v in value]
     if t is tuple:
-        return {"__tuple__": [encode(v, _depth + 1, budget) for v in value]}
+        return {"__tuple__": [encode(v, _depth + 1, budget, spill) for v in value]}
     if t is dict:
         if all(type(k) is str for k in value):
-            return {"__dict__": [[k, encode(v, _depth + 1, budget)] for k, v in value.items()]}
+            return {"__dict__": [[k, encode(v, _depth + 1, budget, spill)] for k, v in value.items()]}
         return {"__unsupported__": "dict with non-string keys", "repr": _capped_repr(value)}
     np = _numpy_if_loaded()
     if np is not None:
         if t is np.ndarray:
             if value.dtype.kind in "biuf":
-                budget[0] -= value.size
+                if spill is not None and value.nbytes >= SPILL_BYTES:
+                    return {"__npyfile__": spill(value)}
                 return _array(value)
             return {"__unsupported__": f"array of dtype {value.dtype}", "repr": _capped_repr(value)}
         if t in (np.bool_,):
@@ -161,6 +167,18 @@ def _torch_if_loaded():
     return mod if mod is not None and hasattr(mod, "Tensor") else None
 
 
+def load_npy_file(folder: str, name) -> "object":
+    """An array sent as a file: only a plain file name inside `folder`, never pickled."""
+    import numpy as np
+
+    if type(name) is not str or not name.endswith(".npy") or "/" in name or name.startswith("."):
+        raise WireError(f"bad array file name {name!r}")
+    arr = np.load(os.path.join(folder, name), allow_pickle=False)
+    if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
+        raise WireError("array file of an unexpected kind")
+    return arr
+
+
 def decode(obj, hooks: dict | None = None, _depth: int = 0):
     """Decode tagged JSON into plain values; `hooks` builds the tags only one side knows."""
     if _depth > MAX_DEPTH + 2:
@@ -190,7 +208,7 @@ def decode(obj, hooks: dict | None = None, _depth: int = 0):
         if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
             raise WireError("array of an unexpected kind")
         return arr
-    for tag in ("__module__", "__unsupported__", "__callable__"):
+    for tag in ("__module__", "__unsupported__", "__callable__", "__npyfile__"):
         if tag in obj:
             if hooks and tag in hooks:
                 return hooks[tag](obj)

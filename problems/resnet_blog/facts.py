@@ -108,8 +108,7 @@ class SpeedRun:
     reference: tuple  # ((field, value), ...) overriding reference.resnet.TrainConfig for the timing baseline
 
 
-# CPU (CI, and any grading machine without a GPU): a small synthetic set. Its size is bounded by the
-# sandbox's wire (grader.wire.MAX_ITEMS = 2,000,000 numbers per call; 600 images are 1.84 million).
+# CPU (CI, and any grading machine without a GPU): a small synthetic set, so that a check takes seconds.
 # The reference takes about 1.5 s on two cores and reaches 95-100 %; nearest-class-mean in numpy
 # reaches ~99 %. 90 % leaves room for a plain trainer.
 SPEED_RUN_CPU = SpeedRun(
@@ -119,8 +118,8 @@ SPEED_RUN_CPU = SpeedRun(
 )
 
 # GPU with a local CIFAR-10: the real task, 94 % like the blog. The budget is generous next to the
-# reference (seconds on a modern card) so that a plain student trainer still fits. Untested on a GPU here,
-# and only used once the sandbox's wire can carry CIFAR-10 (150 million numbers; see speedrun.choose_setting).
+# reference (seconds on a modern card) so that a plain student trainer still fits. Chosen when grading with
+# `grader grade --gpu` and a local CIFAR-10 (see speedrun.choose_setting). Untested on a GPU so far.
 SPEED_RUN_GPU = SpeedRun(
     name="CIFAR-10 (GPU)", dataset="cifar10", n_train=50_000, n_test=10_000, target=0.94,
     budget_s=120.0, grace_s=30.0, partial_from=0.90,

@@ -5,6 +5,8 @@ loading the problem (and grading the other parts) stays cheap.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import time
 from dataclasses import dataclass, replace
@@ -14,6 +16,8 @@ import numpy as np
 from grader.errors import FormatError, Partial, StudentCrash, Wrong
 from grader.types import describe_got
 from problems.resnet_blog.facts import SPEED_RUN_CPU, SPEED_RUN_GPU, SpeedRun
+
+GPU_LOCK = "/tmp/hw7-grader-gpu.lock"
 
 
 @dataclass(frozen=True)
@@ -27,27 +31,29 @@ class SpeedRunData:
     test_y: np.ndarray
 
 
-def wire_items(setting: SpeedRun) -> int:
-    """How many numbers the call to train_fast sends to the sandbox (images are 32*32*3 each)."""
-    return (setting.n_train + setting.n_test) * 32 * 32 * 3 + setting.n_train
-
-
-def fits_the_wire(setting: SpeedRun) -> bool:
-    """Whether the engine's wire can carry the setting's data in one call."""
-    from grader import wire
-
-    return wire_items(setting) < wire.MAX_ITEMS
-
-
-def choose_setting() -> SpeedRun:
-    """The GPU setting when a GPU, a local CIFAR-10 and a wire that can carry it are all present, else the CPU one."""
+def choose_setting(gpu: bool) -> SpeedRun:
+    """The GPU setting when the sandbox has the GPU and a local CIFAR-10 exists, else the CPU one."""
     import torch
 
     from reference.resnet.data import find_cifar10
 
-    if torch.cuda.is_available() and find_cifar10() is not None and fits_the_wire(SPEED_RUN_GPU):
+    if gpu and torch.cuda.is_available() and find_cifar10() is not None:
         return SPEED_RUN_GPU
     return SPEED_RUN_CPU
+
+
+@contextlib.contextmanager
+def exclusive_gpu(setting: SpeedRun):
+    """Hold a machine-wide lock while a timed run uses the GPU: timed runs never share it."""
+    if setting.dataset == "synthetic":
+        yield
+        return
+    with open(GPU_LOCK, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def load_data(setting: SpeedRun, seed: int) -> SpeedRunData:
@@ -100,22 +106,22 @@ def as_labels(got, n: int) -> np.ndarray:
 
 def grade_train_fast(answers, seed: int, setting: SpeedRun | None = None) -> str:
     """Run train_fast on the setting's data within its budget; return the report or raise Partial/Wrong."""
-    setting = setting or choose_setting()
+    setting = setting or choose_setting(bool(getattr(answers, "gpu", False)))
     data = load_data(setting, seed)
     timeout = setting.budget_s + setting.grace_s
-    start = time.perf_counter()
-    try:
-        got = answers.call("train_fast", data.train_x, data.train_y, data.test_x, setting.budget_s, timeout=timeout)
-    except StudentCrash as e:
-        # The engine words a timeout as "did not finish within N s"; anything else is the student's own error.
-        if "did not finish within" in e.message:
-            raise StudentCrash(f"train_fast ran out of time: its budget is {setting.budget_s:g} s "
-                               f"(+{setting.grace_s:g} s allowed for moving the data). {e.message}") from e
-        raise
-    elapsed = time.perf_counter() - start
+    with exclusive_gpu(setting):
+        start = time.perf_counter()
+        try:
+            got = answers.call("train_fast", data.train_x, data.train_y, data.test_x, setting.budget_s, timeout=timeout)
+        except StudentCrash as e:
+            if e.timed_out:
+                raise StudentCrash(f"train_fast ran out of time: its budget is {setting.budget_s:g} s "
+                                   f"(+{setting.grace_s:g} s allowed for moving the data). {e.message}") from e
+            raise
+        elapsed = time.perf_counter() - start
+        ref_s, ref_acc = reference_seconds(setting)
     labels = as_labels(got, len(data.test_y))
     acc = float(np.mean(labels == data.test_y))
-    ref_s, ref_acc = reference_seconds(setting)
     report = (
         f"accuracy {100 * acc:.1f} % on {data.name} ({len(data.test_y)} test images; target {100 * setting.target:.0f} %); "
         f"time {elapsed:.1f} s, moving the data included (budget {setting.budget_s:g} s); "

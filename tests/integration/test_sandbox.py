@@ -270,3 +270,18 @@ def test_a_function_that_hung_is_not_run_again(tmp_path):
         assert time.perf_counter() - start < 10
     finally:
         a.close()
+
+
+def test_big_arrays_reach_the_function_as_files(tmp_path):
+    import numpy as np
+
+    a = answers_for(tmp_path, """
+        def stats(x, y):
+            return [float(x.sum()), x.shape, int(y[-1]), x.flags.writeable]
+        """)
+    try:
+        x = np.ones((50_000, 32), dtype=np.float32)  # 6.4 MB: too big for the JSON frame, sent as a file
+        assert a.call("stats", x, np.arange(10)) == [1_600_000.0, (50_000, 32), 9, True]
+    finally:
+        a.close()
+    assert a.inputs is None  # the saved inputs are removed with the worker

@@ -230,7 +230,9 @@ def test_train_fast_out_of_budget_says_so(fast_reference):
 
         def call(self, name, *args, timeout=10.0, **kwargs):
             """Always times out."""
-            raise StudentCrash(f"train_fast(...): the submission's process did not finish within {timeout:g} s (wall time)")
+            crash = StudentCrash(f"train_fast(...): the submission's process did not finish within {timeout:g} s (wall time)")
+            crash.timed_out = True
+            raise crash
 
     with pytest.raises(StudentCrash) as info:
         checks.train_fast_reaches_the_target_within_its_budget(Timeout({"train_fast": centroid}), seed=3)

@@ -125,3 +125,11 @@ def test_seeds_differ_per_student_and_claim_and_are_stable():
     a, b = Seeds("s", "alice"), Seeds("s", "bob")
     assert a.seed("p", "c") == Seeds("s", "alice").seed("p", "c")
     assert len({a.seed("p", "c"), b.seed("p", "c"), a.seed("p", "d"), Seeds("t", "alice").seed("p", "c")}) == 4
+
+
+def test_a_returned_string_is_the_passing_message(demo):
+    checks = CHECKS.replace('    answers.value("a")\n', '    answers.value("a")\n    return "took 1.5x the reference"\n', 1)
+    problem = demo(checks=checks, pkg="fakeprobs_t")
+    results, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
+    first = next(r for r in results if r.claim == "a_passes")
+    assert (first.status, first.message) == ("passed", "took 1.5x the reference")

@@ -85,3 +85,20 @@ def test_torch_module_is_described():
     assert info.type == "Sequential" and [c.type for c in info.children] == ["Linear", "Linear"]
     assert info.children[0].params == (("weight", (3, 5)),) and dict(info.children[0].attrs)["has_bias"] is False
     assert info.n_params == 15 + 15 + 5
+
+
+def test_array_files_are_never_read_on_the_trusted_side():
+    with pytest.raises(wire.WireError, match="unexpected __npyfile__"):
+        wire.decode({"__npyfile__": "arg1.npy"}, HOOKS)
+
+
+@pytest.mark.parametrize("name", ["../x.npy", "/etc/x.npy", ".hidden.npy", "x.txt", 3])
+def test_array_file_names_are_plain(tmp_path, name):
+    with pytest.raises(wire.WireError, match="bad array file name"):
+        wire.load_npy_file(str(tmp_path), name)
+
+
+def test_big_arrays_spill_small_ones_do_not():
+    saved = []
+    enc = wire.encode([np.zeros(10), np.zeros(1 << 18)], spill=lambda a: saved.append(a) or "arg1.npy")
+    assert "__ndarray__" in enc[0] and enc[1] == {"__npyfile__": "arg1.npy"} and saved[0].size == 1 << 18
