@@ -174,11 +174,21 @@ def load_folder(folder: Path, student: str) -> Submission:
                           f"the folder holds {found or 'nothing'}")
 
 
+SINGLE_FILES = {".py": "answers.py", ".md": "transcript.md"}
+
+
 def load(path: Path, scratch: Path) -> Submission:
-    """Load a submission folder or .zip; zips are unpacked under `scratch`."""
+    """Load a submission folder, .zip, or single answer file; archives and files are staged under `scratch`."""
     student = student_id(path)
     if path.is_file() and path.suffix.lower() == ".zip":
         folder = extract_zip(path, scratch / student)
+        return load_folder(folder, student)
+    if path.is_file() and path.suffix.lower() in (*SINGLE_FILES, ".ipynb"):
+        # A student pointing at one file: grade it alone, under the name the contract gives it.
+        student = student_id(path.resolve().parent)
+        folder = scratch / student
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SINGLE_FILES.get(path.suffix.lower(), path.name)).write_bytes(path.read_bytes()[: MAX_NOTEBOOK_BYTES + 1])
         return load_folder(folder, student)
     if path.is_symlink():
         raise SubmissionError(f"{path.name} is a symbolic link; submit a folder or a .zip")

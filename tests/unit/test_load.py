@@ -118,3 +118,11 @@ def test_not_a_zip(tmp_path):
 
 def test_student_id_is_safe_for_paths(tmp_path):
     assert student_id(tmp_path / "../we ird;name.zip") == "we_ird_name"
+
+
+def test_a_single_answer_file_is_graded_alone(tmp_path):
+    d = folder(tmp_path, "gina", solution__py="x = 1\n", notes__md="# not answers")
+    sub = load(d / "solution.py", tmp_path / "s")
+    assert (sub.student, sub.kind, sub.cells[0][1]) == ("gina", "module", "x = 1\n")
+    sub = load(d / "notes.md", tmp_path / "s2")
+    assert (sub.kind, sub.text) == ("transcript", "# not answers")
