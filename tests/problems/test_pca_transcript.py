@@ -1,0 +1,243 @@
+"""pca_autoencoder from a chat transcript: gradients, conditions, part (ii), and derivation chains checked step by step."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.pipeline import grade_path
+from problems.pca_autoencoder import transcript as pt
+from tests.conftest import IN_CI, ROOT
+
+SEED = ROOT.parent / "shared" / "seeds" / "000_2945ca7109d06edc.txt"
+
+
+def need_seed() -> None:
+    """Skip without the homework transcript; in CI, fail."""
+    if not SEED.is_file():
+        if IN_CI:
+            pytest.fail(f"the homework transcript {SEED} is missing")
+        pytest.skip("no ../shared/seeds beside this checkout")
+
+
+@pytest.fixture
+def seed_submission(tmp_path) -> Path:
+    need_seed()
+    folder = tmp_path / "seed_student"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "transcript.md")
+    return folder
+
+
+def test_the_homework_transcript_is_graded_for_pca(seed_submission):
+    report = grade_path(seed_submission, problems=("pca_autoencoder",), use_bwrap=shutil.which("bwrap") is not None)
+    parts = {p.part: (p.status, p.score) for p in report.parts}
+    assert parts == {"grad_W1": ("passed", 3), "grad_W2": ("passed", 3), "first_order_conditions": ("passed", 4),
+                     "pca_weights": ("not_answered", 0), "pca_argument": ("pending", 0)}
+    notes = "\n".join(report.notes)
+    assert "first_order_conditions read from the equations tagged (Condition 1) and (Condition 2)" in notes
+    assert "derivation chains checked step by step, every step holds" in notes
+    assert "does not hold" not in notes
+
+
+def test_the_homework_transcript_keeps_to_the_pca_conversation():
+    need_seed()
+    found = pt.extract(SEED.read_text(encoding="utf-8"))
+    assert found["grad_W1"] == r"-2W_2^\top X X^\top + 2W_2^\top W_2 W_1 X X^\top"
+    assert found["first_order_conditions"] == [r"W_2^\top W_2 W_1 X X^\top = W_2^\top X X^\top",
+                                               r"W_2 W_1 X X^\top W_1^\top = X X^\top W_1^\top"]
+    # The revised part (ii) is the argument; nothing of the ResNet, translation or regularized chats leaks in.
+    assert found["pca_argument"].startswith("Part (ii): Revised")
+    assert not any(w in found["pca_argument"].lower() for w in ("resnet", "translation", "lambda", "weight decay"))
+
+
+# ---------------------------------------------------------------- small transcripts written for these tests
+
+def chat(answer: str) -> str:
+    return ("**User**\n\nHelp with the PCA question: gradients of the linear autoencoder loss, "
+            "then show the principal components satisfy the conditions.\n\n**Assistant**\n\n" + answer)
+
+
+GOOD = chat(r"""
+### Part (i)
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = 2 W_2^\top (W_2 W_1 - I) X X^\top$$
+
+$$\frac{\partial \mathcal{L}}{\partial W_2} = 2 (W_2 W_1 - I) X X^\top W_1^\top = 0$$
+
+$$W_2^\top (W_2 W_1 - I) X X^\top = 0 \tag{Condition 1}$$
+
+$$(W_2 W_1 - I) X X^\top W_1^\top = 0 \qquad \text{(Condition 2)}$$
+
+### Part (ii)
+
+With $W_1 = U_k^\top$ and $W_2 = U_k$ both conditions reduce to the eigenvector equation of $XX^\top$.
+""")
+
+
+def test_gradients_conditions_and_argument_are_read():
+    found = pt.extract(GOOD)
+    assert found["grad_W1"] == r"2 W_2^\top (W_2 W_1 - I) X X^\top"
+    assert found["grad_W2"] == r"2 (W_2 W_1 - I) X X^\top W_1^\top"  # the trailing '= 0' is passed over
+    assert found["first_order_conditions"] == [r"W_2^\top (W_2 W_1 - I) X X^\top = 0",
+                                               r"(W_2 W_1 - I) X X^\top W_1^\top = 0"]
+    assert found["pca_argument"].startswith("### Part (ii)")
+    assert "eigenvector equation" in found["pca_argument"]
+    assert "pca_weights" not in found
+
+
+BROKEN = chat(r"""
+### Part (i)
+
+Expanding the product:
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = 2 W_2^\top (W_2 W_1 - I) X X^\top = 2 W_2^\top W_2 W_1 X X^\top - W_2^\top X X^\top$$
+""")
+
+
+def test_a_broken_step_is_named():
+    found = pt.extract(BROKEN)
+    assert ("derivation in part (i): step 2 does not hold: "
+            r"`2 W_2^\top (W_2 W_1 - I) X X^\top` = `2 W_2^\top W_2 W_1 X X^\top - W_2^\top X X^\top`") in found["_notes"]
+    assert "1 derivation chain checked step by step, 1 with a step that does not hold" in found["_notes"]
+
+
+def test_a_chain_across_aligned_rows_is_joined_and_checked():
+    found = pt.extract(chat(r"""
+Part (i):
+
+$$\begin{aligned}
+\frac{\partial \mathcal{L}}{\partial W_2} &= -2 (X - W_2 W_1 X) X^\top W_1^\top \\
+&= 2 W_2 W_1 X X^\top W_1^\top - 2 X X^\top W_1^\top \\
+&= 2 (W_2 W_1 - I) X^\top X W_1^\top
+\end{aligned}$$
+"""))
+    assert found["grad_W2"] == r"2 (W_2 W_1 - I) X^\top X W_1^\top"
+    assert ("derivation in part (i): step 3 does not hold: "
+            r"`2 W_2 W_1 X X^\top W_1^\top - 2 X X^\top W_1^\top` = `2 (W_2 W_1 - I) X^\top X W_1^\top`") in found["_notes"]
+
+
+def test_u_k_chains_are_checked_at_the_principal_components():
+    found = pt.extract(chat(r"""
+Part (ii): set $W_1 = U_k^\top$ and $W_2 = U_k$, where $X X^\top U_k = U_k \Lambda_k$.
+
+$$W_2 W_1 X X^\top W_1^\top = U_k U_k^\top X X^\top U_k = U_k \Lambda_k = X X^\top W_1^\top$$
+
+$$W_2 W_1 X X^\top = U_k U_k^\top X X^\top = X X^\top$$
+"""))
+    notes = found["_notes"]
+    assert r"derivation in part (ii): step 2 does not hold: `U_k U_k^\top X X^\top` = `X X^\top`" in notes
+    assert "2 derivation chains checked step by step, 1 with a step that does not hold" in notes
+
+
+def test_unknown_symbols_are_not_checked_and_not_called_wrong():
+    found = pt.extract(chat(r"""
+Part (ii): in the eigenbasis, with $V_1 = W_1 U$ and $V_2 = U^\top W_2$,
+
+$$(V_2 V_1 - I) D V_1^\top = \begin{pmatrix} 0 & 0 \\ 0 & -I \end{pmatrix} \begin{pmatrix} D_k \\ 0 \end{pmatrix} = 0$$
+
+$$X X^\top = U D U^\top = U \Sigma \Sigma^\top U^\top = U D U^\top$$
+
+$$W_2 W_1 = U_k U_k^\top = P_k$$
+"""))
+    notes = found["_notes"]
+    assert not any("does not hold" in n for n in notes)
+    assert any(n.startswith("0 derivation chains checked step by step; 2 not checked") for n in notes)
+
+
+def test_u_k_with_w_but_no_substitution_is_not_checked():
+    found = pt.extract(chat(r"""
+Part (ii):
+
+$$W_2^\top W_2 = U_k^\top U_k = I_k$$
+"""))
+    assert not any("does not hold" in n for n in found["_notes"])
+    assert any("1 not checked" in n for n in found["_notes"])
+
+
+def test_conditions_without_tags_follow_the_mention_and_use_the_gradients():
+    found = pt.extract(chat(r"""
+Part (i): the gradients are
+
+$$\nabla_{W_1} \mathcal{L} = 2 W_2^\top (W_2 W_1 - I) X X^\top$$
+
+$$\nabla_{W_2} \mathcal{L} = 2 (W_2 W_1 - I) X X^\top W_1^\top$$
+
+Setting the gradients to zero:
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = 0$$
+
+$$W_2 W_1 X X^\top W_1^\top = X X^\top W_1^\top$$
+"""))
+    assert found["first_order_conditions"] == [r"2 W_2^\top (W_2 W_1 - I) X X^\top = 0",
+                                               r"W_2 W_1 X X^\top W_1^\top = X X^\top W_1^\top"]
+
+
+def test_other_problems_are_left_out():
+    text = chat(r"""
+Part (i):
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = 2 W_2^\top (W_2 W_1 - I) X X^\top$$
+
+**User**
+
+Now the ResNet blog questions.
+
+**Assistant**
+
+Part (ii): the ResNet baseline trains in 297 seconds.
+""") + r"""
+**User**
+
+Next, the regularized linear autoencoder.
+
+**Assistant**
+
+With the penalty $\lambda\|W_1\|_F^2 + \lambda\|W_2\|_F^2$:
+
+$$\frac{\partial \mathcal{L}}{\partial W_2} = 2 (W_2 W_1 - I) X X^\top W_1^\top + 2 W_2$$
+
+Part (ii): yes, the columns of W_2 are nearly orthonormal.
+"""
+    found = pt.extract(text)
+    assert found["grad_W1"] == r"2 W_2^\top (W_2 W_1 - I) X X^\top"
+    assert "grad_W2" not in found and "pca_argument" not in found
+
+
+def test_no_pca_discussion_says_so():
+    found = pt.extract("**User**\n\nTranslate this.\n\n**Assistant**\n\nAnswer: <sos>, I, see, a, dog")
+    assert set(found) == {"_notes"}
+    assert found["_notes"][0].startswith("no PCA / linear-autoencoder answers found")
+
+
+def test_the_argument_is_capped():
+    found = pt.extract(chat("Part (ii): the argument\n\n" + "The principal components work. " * 400))
+    assert len(found["pca_argument"]) <= pt.MAX_ARGUMENT_CHARS + 10
+    assert found["pca_argument"].endswith("[...]")
+
+
+def test_lhs_equals_rhs_is_not_a_tag():
+    assert pt.clean(r"\text{LHS} = \text{RHS} \quad \checkmark") == (r"\text{LHS} = \text{RHS}", None)
+    assert pt.clean(r"A = B \quad (\text{Condition 2}).") == ("A = B", "Condition 2")
+    assert pt.clean(r"\boxed{A = B} \tag{FOC 1}") == ("A = B", "FOC 1")
+
+
+def test_a_trailing_zero_states_a_condition_and_is_not_a_step():
+    found = pt.extract(chat(r"""
+Part (i):
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = -2 W_2^\top (X - W_2 W_1 X) X^\top = 2 W_2^\top (W_2 W_1 - I) X X^\top = 0$$
+"""))
+    assert found["grad_W1"] == r"2 W_2^\top (W_2 W_1 - I) X X^\top"
+    assert found["_notes"][-1] == "1 derivation chain checked step by step, every step holds"
+
+
+def test_in_part_ii_a_chain_in_w_may_hold_by_the_pca_substitution():
+    text = r"""
+Part (ii): take $W_1 = U_k^\top$ and $W_2 = U_k$.
+
+$$W_2^\top W_2 W_1 X X^\top = W_1 X X^\top = W_2^\top X X^\top$$
+"""
+    assert pt.extract(chat(text))["_notes"][-1] == "1 derivation chain checked step by step, every step holds"
+    # The same chain in part (i), where nothing is substituted, does not hold.
+    notes = pt.extract(chat(text.replace("Part (ii)", "Part (i)")))["_notes"]
+    assert r"derivation in part (i): step 1 does not hold: `W_2^\top W_2 W_1 X X^\top` = `W_1 X X^\top`" in notes
