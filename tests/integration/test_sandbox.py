@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.collect import Answers
-from grader.errors import NotAnswered, StudentCrash
+from grader.errors import StudentCrash
 from grader.load import load
 from grader.pipeline import grade_path
 from grader.sandbox import Limits, SandboxConfig
@@ -39,7 +39,7 @@ def seq2seq(report):
 
 
 def test_cannot_read_the_grader_or_reference(tmp_path):
-    a = answers_for(tmp_path, f"""
+    a = answers_for(tmp_path, """
         import os
         def probe(path):
             try:

@@ -1,25 +1,14 @@
 """Answer → exact student message, for the seq2seq claims."""
 import pytest
 
-from grader.errors import NotAnswered, StudentFault
+from grader.errors import StudentFault
 from problems.seq2seq_translation import checks
+from tests.fakes import FakeAnswers
 
 
-class Static:
-    """Answers given as Python values; functions are called directly (no sandbox in message tests)."""
-
-    def __init__(self, **values):
-        self.values = values
-
-    def value(self, name, spec=None):
-        if name not in self.values:
-            raise NotAnswered(f"{name} is not answered (the submission does not define it)")
-        if spec is not None:
-            spec.check(self.values[name], name)
-        return self.values[name]
-
-    def call(self, name, *args, timeout=None, **kwargs):
-        return self.values[name](*args, **kwargs)
+def Static(**values) -> FakeAnswers:
+    """Answers given as Python values (no sandbox in message tests)."""
+    return FakeAnswers(dict(values))
 
 
 def message(claim, **values) -> str:

@@ -1,5 +1,4 @@
 """Transcripts: answers are read out of a chat export and graded with the same checks."""
-import os
 import shutil
 from pathlib import Path
 

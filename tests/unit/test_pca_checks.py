@@ -1,47 +1,15 @@
 """The pca_autoencoder claims run in-process on fake answers: scores per part and who passes what."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pytest
 
-from grader import wire
-from grader.collect import HOOKS
-from grader.errors import NotAnswered, Partial, StudentCrash, StudentFault
+from grader.errors import NotAnswered, Partial, StudentFault
 from problems.pca_autoencoder import PROBLEM
+from tests.fakes import FakeAnswers
 from problems.pca_autoencoder import checks as C
 
 CLAIMS = [f for f in vars(C).values() if callable(f) and hasattr(f, "__claim__")]
-
-
-@dataclass
-class FakeAnswers:
-    """Answers held in a dict; functions are called in-process and their results made plain, as by the sandbox."""
-
-    values: dict = field(default_factory=dict)
-
-    def has(self, name):
-        """Whether the name is defined."""
-        return name in self.values
-
-    def value(self, name, spec=None):
-        """The plain value of a name, checked against spec."""
-        if name not in self.values:
-            raise NotAnswered(f"{name} is not defined")
-        v = self.values[name]
-        if spec is not None:
-            spec.check(v, name)
-        return v
-
-    def call(self, name, *args, timeout=10.0, **kwargs):
-        """Call a function answer and return what the sandbox would send back."""
-        if name not in self.values:
-            raise NotAnswered(f"{name} is not defined")
-        try:
-            return wire.decode(wire.encode(self.values[name](*args, **kwargs)), HOOKS)
-        except Exception as exc:  # the student's code failed: a graded fault, as in the sandbox
-            raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
 
 
 def run_claim(fn, answers, seed=0):

@@ -189,7 +189,7 @@ def test_the_claims_pass_the_closed_form():
     answers = FakeAnswers({"train": reference_trainer()})
     checks.trained_weights_reach_the_minimizer_of_6(answers, np.random.default_rng(0))
     checks.trained_weights_reach_the_minimizer_on_other_data(answers, np.random.default_rng(0))
-    (name, (X, k, lam)), _ = answers.calls
+    (name, (X, k, lam), _timeout), _ = answers.calls
     assert name == "train" and X.dtype == np.float32 and X.shape == (6, 200) and k == 3 and type(lam) is float
 
 

@@ -1,50 +1,20 @@
 """The resnet_blog claims, called directly with an in-process stand-in for the engine's `answers`."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from grader import wire
 from grader.errors import FormatError, NotAnswered, Partial, StudentCrash, Wrong
 from grader.problem import load_problem
 from grader.run_checks import claims_of, validate
 from problems.resnet_blog import checks, facts, speedrun
+from tests.fakes import FakeAnswers
 
 ESSAY = " ".join(["word"] * 100)
 GOOD = {"baseline": {"time_s": 341, "accuracy": 0.94}, "final": {"time_s": 26, "accuracy": 0.94},
         "learned": ESSAY, "most_interesting": ESSAY}
-
-
-@dataclass
-class FakeAnswers:
-    """Answers in a dict; functions run here, their results sent through the engine's wire like the sandbox's."""
-
-    values: dict = field(default_factory=dict)
-    calls: list = field(default_factory=list)
-
-    def has(self, name):
-        """Whether the name is defined."""
-        return name in self.values
-
-    def value(self, name, spec=None):
-        """The value of a name, checked against spec."""
-        if name not in self.values:
-            raise NotAnswered(f"{name} is not defined")
-        if spec is not None:
-            spec.check(self.values[name], name)
-        return self.values[name]
-
-    def call(self, name, *args, timeout=10.0, **kwargs):
-        """Call a function answer; its exceptions become StudentCrash."""
-        fn = self.value(name)
-        self.calls.append((name, args, timeout))
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as exc:  # the student's code failed: a graded fault, as in the sandbox
-            raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
-        return wire.decode(wire.encode(result))
 
 
 def answers(**changes) -> FakeAnswers:

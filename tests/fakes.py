@@ -1,0 +1,48 @@
+"""An in-process stand-in for the engine's `answers` fixture, for unit and message tests of claims.
+
+The real engine runs student code in a sandbox; this fake runs our own example
+code here and sends every result through the engine's wire codec, so checks
+see exactly the plain data they would get from the sandbox.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader import wire
+from grader.collect import HOOKS
+from grader.errors import NotAnswered, StudentCrash
+
+
+def plain(value):
+    """What the sandbox sends back for `value`: the engine's wire encoding, decoded on the trusted side."""
+    return wire.decode(wire.encode(value), HOOKS)
+
+
+@dataclass
+class FakeAnswers:
+    """Answers held in a dict; functions are called in-process and their results made plain."""
+
+    values: dict = field(default_factory=dict)
+    calls: list = field(default_factory=list)  # (name, args, timeout) of each call
+
+    def has(self, name):
+        """Whether the name is defined."""
+        return name in self.values
+
+    def value(self, name, spec=None):
+        """The value of a name, checked against spec; NotAnswered when missing."""
+        if name not in self.values:
+            raise NotAnswered(f"{name} is not answered (the submission does not define it)")
+        if spec is not None:
+            spec.check(self.values[name], name)
+        return self.values[name]
+
+    def call(self, name, *args, timeout=10.0, **kwargs):
+        """Call a function answer and return plain data; its exceptions become StudentCrash."""
+        fn = self.value(name)
+        self.calls.append((name, args, timeout))
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # the student's code failed: a graded fault, as in the sandbox
+            raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
+        return plain(result)
