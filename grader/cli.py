@@ -28,6 +28,14 @@ def default_submission() -> Path:
 def cmd_check(args) -> int:
     """A student's run of the public checks on their own submission."""
     path = Path(args.path) if args.path else default_submission()
+    if not path.exists():
+        print(f"grader: {path} does not exist. Give the folder (or .zip, or answers.py) to check.", file=sys.stderr)
+        return 2
+    if args.path is None and path == Path(".") and not any(path.glob("answers.py")) and not any(path.glob("*.ipynb")):
+        print("grader: no submission to check. Copy the template first:\n"
+              "    cp -r submissions/template submissions/mine\n"
+              "then fill in submissions/mine/answers.py and run `make check` again.", file=sys.stderr)
+        return 2
     use_bwrap = bwrap_path() is not None and not args.no_sandbox
     if use_bwrap:
         try:

@@ -83,3 +83,9 @@ def test_hidden_check_output_reveals_nothing(bwrap, tmp_path):
     res = json.loads((out / "tokens_swapped" / "results.json").read_text())
     hidden = [t for t in res["tests"] if t["visibility"] == "after_published"]
     assert hidden and all(t["output"] == "Hidden check: its details are not shown." for t in hidden)
+
+
+def test_check_without_a_submission_says_how_to_start(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "grader", "check"], capture_output=True, text=True, cwd=tmp_path,
+                          env=dict(os.environ, PYTHONPATH=str(SEQ.parents[2])))
+    assert proc.returncode == 2 and "cp -r submissions/template submissions/mine" in proc.stderr
