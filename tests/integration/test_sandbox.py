@@ -122,6 +122,7 @@ def test_network_is_unreachable_and_a_local_listener_sees_nothing(tmp_path):
     assert seen == []
 
 
+@pytest.mark.slow
 def test_infinite_loop_costs_only_that_part(tmp_path):
     code = GOOD + """
 def decoder_inputs(target, generated, training):
@@ -136,6 +137,7 @@ def decoder_inputs(target, generated, training):
     assert "did not finish within 10 s" in next(c.message for c in report.checks if c.part == "decoder_inputs")
 
 
+@pytest.mark.slow
 def test_memory_bomb_is_stopped(tmp_path):
     a = answers_for(tmp_path, """
         def bomb():
@@ -150,6 +152,7 @@ def test_memory_bomb_is_stopped(tmp_path):
         a.close()
 
 
+@pytest.mark.slow
 def test_fork_flood_is_bounded(tmp_path):
     a = answers_for(tmp_path, """
         import os, time
@@ -226,6 +229,7 @@ def test_no_sandbox_mode_still_grades(tmp_path):
     assert not report.sandboxed
 
 
+@pytest.mark.slow
 def test_endless_import_is_stopped_and_reported(tmp_path):
     code = GOOD + "while True:\n    pass\n"
     report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",), limits=Limits(import_s=2))
