@@ -89,7 +89,6 @@ class Answers:
         self.hung: dict[str, str] = {}  # function name -> what happened when it was last called
         self.inputs: Path | None = None  # where big arguments are saved for the worker (made on first use)
         self._spilled = 0
-        self.stop_on_error = True
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ImportResult:
@@ -106,7 +105,7 @@ class Answers:
             self.inputs = Path(tempfile.mkdtemp(prefix="hw7-inputs-"))
             self.inputs.chmod(0o755)
         self.worker = Worker(self.submission.path, self.config, self.inputs)
-        msg = {"op": "load", "cells": [list(c) for c in self.submission.cells], "stop_on_error": self.stop_on_error,
+        msg = {"op": "load", "cells": [list(c) for c in self.submission.cells], "stop_on_error": True,  # like "Run All": a failing cell stops the run
                "path": "/submission" if self.config.use_bwrap else str(self.submission.path.resolve()),
                "inputs": INPUTS_IN_SANDBOX if self.config.use_bwrap else str(self.inputs)}
         try:

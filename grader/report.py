@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import json
 from pathlib import Path
 
@@ -67,15 +66,20 @@ def render_html(report: Report) -> str:
                                                       overall=_overall_output(report))
 
 
+def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
+    """(problem, part) for each part, in declaration order: the columns of the batch views."""
+    return [(p.problem, p.part) for p in reports[0].parts] if reports else []
+
+
 def render_summary(reports: list[Report]) -> str:
     """The TA's overview of a batch, one row per student."""
-    parts = [(p.problem, p.part) for p in reports[0].parts] if reports else []
+    parts = _part_columns(reports)
     return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS)
 
 
 def write_grades_csv(reports: list[Report], path: Path) -> None:
     """grades.csv: one row per student, one column per part, totals and pending points."""
-    parts = [(p.problem, p.part) for p in reports[0].parts] if reports else []
+    parts = _part_columns(reports)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"])
@@ -148,7 +152,3 @@ def console_table(report: Report, color: bool = False) -> str:
 def _indent(text: str) -> str:
     return "\n".join("      " + line for line in text.splitlines())
 
-
-def esc(text: str) -> str:
-    """HTML-escape (for callers building small fragments by hand)."""
-    return html.escape(text)

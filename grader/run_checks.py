@@ -9,6 +9,7 @@ student fault is a broken check: zero points, flagged for the staff.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 import io
 import contextlib
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 
 from grader.claims import Claim
-from grader.errors import ConfigError, Partial, StudentFault
+from grader.errors import ConfigError, Partial, StudentFault, did_you_mean
 from grader.model import CHECK_BROKEN, PASSED, PENDING, CheckResult
 from grader.problem import Problem
 
@@ -48,8 +49,6 @@ class Seeds:
 
 def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
     """The (function name, Claim) pairs declared in a problem's checks module, in file order."""
-    import importlib
-
     module = importlib.import_module(f"{problem.package}.checks")
     found = [(name, obj.__claim__) for name, obj in vars(module).items()
              if inspect.isfunction(obj) and isinstance(getattr(obj, "__claim__", None), Claim)]
@@ -61,8 +60,6 @@ def validate(problem: Problem) -> None:
     """Refuse a problem whose claims name unknown parts or whose points do not add up."""
     claims = claims_of(problem)
     part_names = [p.name for p in problem.parts]
-    from grader.errors import did_you_mean
-
     for fn, c in claims:
         if c.part not in part_names:
             raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "

@@ -99,7 +99,8 @@ class Cgroup:
                 base.mkdir()
                 self.dirs.append(base)
                 (base / "memory.max").write_text(str(limits.memory_bytes))
-                (base / "memory.swap.max").write_text("0") if (base / "memory.swap.max").exists() else None
+                if (base / "memory.swap.max").exists():
+                    (base / "memory.swap.max").write_text("0")
                 (base / "pids.max").write_text(str(limits.pids))
                 self.version = 2
         except OSError:
