@@ -289,3 +289,27 @@ def test_big_arrays_reach_the_function_as_files(tmp_path):
     finally:
         a.close()
     assert a.inputs is None  # the saved inputs are removed with the worker
+
+
+@pytest.mark.slow
+def test_without_a_cgroup_the_memory_rlimit_still_stops_a_bomb(tmp_path, monkeypatch):
+    from grader import sandbox
+
+    def no_cgroup(self, limits):
+        self.dirs, self.version = [], 0
+
+    monkeypatch.setattr(sandbox.Cgroup, "__init__", no_cgroup)
+    a = answers_for(tmp_path, """
+        def bomb():
+            blocks = []
+            while True:
+                blocks.append(bytearray(64 << 20))
+        def fine():
+            return "still here"
+        """, memory_bytes=2 << 30)
+    try:
+        with pytest.raises(StudentCrash, match="MemoryError|memory"):
+            a.call("bomb", timeout=30)
+        assert a.call("fine") == "still here"
+    finally:
+        a.close()
