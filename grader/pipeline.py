@@ -73,9 +73,10 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
             checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds))
         finally:
             output = answers.close()
-        if not checked.ok:  # the check runner itself failed: nothing is credited
-            why = f"not graded: the grader failed while checking ({checked.error})"
-            results, staff = not_answered_results(problems, claims, config.hidden, why), (checked.error,)
+        failed = checked if not checked.ok else (extracted if not extracted.ok else None)
+        if failed is not None:  # the grader itself failed (checking, or reading a transcript): nothing is credited
+            why = f"not graded: the grader failed at the {failed.stage} stage ({failed.error})"
+            results, staff = not_answered_results(problems, claims, config.hidden, why), (failed.error,)
             results = tuple(replace(r, status="check_broken") for r in results)
         else:
             results, staff = checked.value
@@ -85,8 +86,6 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
             import_error = collected.value.describe()
         elif not collected.ok:
             import_error = collected.error
-        if not extracted.ok:
-            staff = tuple(staff) + (f"reading the transcript failed: {extracted.error}",)
         notes = tuple(sub.notes) + tuple(f"[staff] {n}" for n in staff)
         return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, (loaded, extracted, collected, checked, scored))),
                       import_error=import_error, notes=notes, output=output, sandboxed=config.sandbox.use_bwrap,

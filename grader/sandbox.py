@@ -265,7 +265,6 @@ class Worker:
         else:
             cmd = [sys.executable, "-I", "-B", str(WORKER_FILES[0]), str(req_r), str(rep_w)]
             cwd = str(folder.resolve())
-        self.started = time.perf_counter()
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=cwd,
                                          env=worker_env(), pass_fds=(req_r, rep_w), preexec_fn=confine,

@@ -102,9 +102,8 @@ def main(req_fd: int, rep_fd: int) -> None:
                 args = wire.decode(req.get("args", []), hooks)
                 kwargs = wire.decode(req.get("kwargs", {"__dict__": []}), hooks)
             except (wire.WireError, OSError, ValueError) as exc:
-                args = None
                 reply = {"protocol_error": f"could not read the arguments: {exc}"}
-            if args is not None:
+            else:
                 reply = call(namespace, req["name"], args, kwargs)
         elif op == "bye":
             return

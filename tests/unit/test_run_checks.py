@@ -133,3 +133,18 @@ def test_a_returned_string_is_the_passing_message(demo):
     results, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
     first = next(r for r in results if r.claim == "a_passes")
     assert (first.status, first.message) == ("passed", "took 1.5x the reference")
+
+
+def test_a_transcript_reader_that_crashes_gives_no_credit_and_flags_staff(tmp_path, monkeypatch):
+    from grader import pipeline
+
+    def broken(sub, problems):
+        raise RuntimeError("extractor bug")
+
+    monkeypatch.setattr(pipeline, "extract_answers", broken)
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "transcript.md").write_text("Answer: <sos>, I, see, a, dog\n")
+    report = pipeline.grade_path(folder, problems=("seq2seq_translation",), use_bwrap=False)
+    assert report.score == 0 and {c.status for c in report.checks} == {"check_broken"}
+    assert any("extractor bug" in n for n in report.notes)
