@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 from grader.errors import ConfigError, FormatError, NotAnswered, Partial, StudentCrash, Wrong  # noqa: F401 (re-exported)
 
-VISIBILITIES = ("public", "hidden")
+# public: runs in `grader check` and in grading, feedback shown.
+# hidden: runs only in grading; students see its name and points, never its details.
+# after_due: runs only in grading, with its full feedback in the graded report (Gradescope shows it
+#   after the due date). For answers a public check would give away, whose feedback still teaches.
+VISIBILITIES = ("public", "hidden", "after_due")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class Claim:
     visibility: str
     description: str
     function: str
+
+    @property
+    def graded_only(self) -> bool:
+        """Whether the claim runs only when a TA grades (not in a student's `grader check`)."""
+        return self.visibility != "public"
 
 
 def claim(part: str, points: float, visibility: str = "public", description: str | None = None):

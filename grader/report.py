@@ -14,7 +14,7 @@ STATUS_WORDS = {
     "not_answered": "not answered", "error": "code crashed", "check_broken": "not graded (grader problem)",
     "pending": "awaiting manual grading",
 }
-GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published"}
+GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published", "after_due": "after_due_date"}
 HIDDEN_OUTPUT = "Hidden check: its details are not shown."
 
 _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,

@@ -112,13 +112,13 @@ class ClaimsPlugin:
         return None
 
     def pytest_collection_modifyitems(self, session, config, items):
-        """Keep the claims of the selected problems; hidden ones only when grading."""
+        """Keep the claims of the selected problems; graded-only ones (hidden, after_due) only when grading."""
         keep = []
         for item in items:
             c = getattr(getattr(item, "function", None), "__claim__", None)
             if c is None or self._problem_of(item) is None:
                 continue
-            if c.visibility == "hidden" and not self._hidden:
+            if c.graded_only and not self._hidden:
                 continue
             keep.append(item)
         items[:] = keep
@@ -196,7 +196,7 @@ def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seed
     results = []
     for problem in problems:
         for fn, c in claims_of(problem):
-            if c.visibility == "hidden" and not hidden:
+            if c.graded_only and not hidden:
                 continue
             key = f"{problem.name}.{fn}"
             if key in plugin.results:

@@ -1,8 +1,8 @@
 """Stage 4, score: check results become part scores."""
 from __future__ import annotations
 
-from grader.model import (CHECK_BROKEN, ERROR, FORMAT, NOT_ANSWERED, PASSED, PENDING, WRONG, CheckResult,
-                          PartScore)
+from grader.model import (CHECK_BROKEN, ERROR, FORMAT, NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG,
+                          CheckResult, PartScore)
 from grader.problem import Problem
 
 # When a part earned nothing, the status shown is the most telling of its checks' statuses.
@@ -15,10 +15,10 @@ def part_status(kind: str, checks: list[CheckResult]) -> str:
     if not checks:
         return CHECK_BROKEN
     if kind == "manual":
-        for s in (NOT_ANSWERED, FORMAT, CHECK_BROKEN):
+        # Still pending while any check waits for a TA; once a TA scored them all, the usual rule below applies.
+        for s in (NOT_ANSWERED, FORMAT, CHECK_BROKEN, PENDING):
             if s in statuses:
                 return s
-        return PENDING
     if statuses == {PASSED}:
         return PASSED
     earned = sum(c.score for c in checks)
@@ -28,6 +28,14 @@ def part_status(kind: str, checks: list[CheckResult]) -> str:
         if s in statuses:
             return s
     return WRONG
+
+
+def part_total(kind: str, checks: list[CheckResult]) -> tuple[float, str]:
+    """(points earned, status) of a part; a manual part earns only what a TA scored."""
+    status = part_status(kind, checks)
+    if kind == "manual" and status not in (PASSED, PARTIAL, WRONG):
+        return 0.0, status
+    return round(sum(c.score for c in checks), 6), status
 
 
 def score(problems: tuple[Problem, ...], results: tuple[CheckResult, ...]) -> tuple[PartScore, ...]:
@@ -40,10 +48,9 @@ def score(problems: tuple[Problem, ...], results: tuple[CheckResult, ...]) -> tu
     for problem in problems:
         for part in problem.parts:
             mine = [r for r in results if r.problem == problem.name and r.part == part.name]
-            points = sum(r.points for r in mine)
-            earned = 0.0 if part.kind == "manual" else sum(r.score for r in mine)
-            parts.append(PartScore(problem.name, part.name, round(points, 6), round(earned, 6),
-                                   part_status(part.kind, mine), part.kind, part.answer, part.rubric))
+            earned, status = part_total(part.kind, mine)
+            parts.append(PartScore(problem.name, part.name, round(sum(r.points for r in mine), 6), earned, status,
+                                   part.kind, part.answer, part.rubric))
     return tuple(parts)
 
 
@@ -52,7 +59,7 @@ def not_answered_results(problems: tuple[Problem, ...], claims: dict, hidden: bo
     out = []
     for problem in problems:
         for fn, c in claims[problem.name]:
-            if c.visibility == "hidden" and not hidden:
+            if c.graded_only and not hidden:
                 continue
             out.append(CheckResult(problem.name, c.part, fn, c.description, c.points, 0.0, NOT_ANSWERED, why,
                                    c.visibility))

@@ -106,9 +106,10 @@ def check_readable(answers, part: str) -> None:
         raise FormatError("\n".join(problems))
 
 
-# The facts have one right answer each, so the claims that compare them are hidden: a public check
-# would hand the answer to anyone running `grader check`. The public claims only say whether the
-# answer can be read; the hidden ones carry the feedback (shown once a TA has graded).
+# The facts have one right answer each, so the claims that compare them do not run in `grader check`:
+# a public check would hand the answer to anyone running it. The public claims only say whether the
+# answer can be read; the after_due ones carry the feedback ("34 s is the final time before TTA"),
+# shown in the graded report (Gradescope: after the due date).
 
 @claim("baseline", points=0, description="is a time and an accuracy the grader can read")
 def baseline_is_a_readable_time_and_accuracy(answers):
@@ -116,13 +117,13 @@ def baseline_is_a_readable_time_and_accuracy(answers):
     check_readable(answers, "baseline")
 
 
-@claim("baseline", points=2, visibility="hidden", description="time is where the series started")
+@claim("baseline", points=2, visibility="after_due", description="time is where the series started")
 def baseline_time_is_where_the_series_started(answers):
     """The baseline time is one of the series' starting figures."""
     check_time(answers, "baseline", facts.ACCEPTED_BASELINE_TIMES, "a starting time of the series")
 
 
-@claim("baseline", points=1, visibility="hidden", description="accuracy is the threshold the series trains to")
+@claim("baseline", points=1, visibility="after_due", description="accuracy is the threshold the series trains to")
 def baseline_accuracy_is_the_series_threshold(answers):
     """The baseline accuracy is the series' accuracy threshold."""
     check_accuracy(answers, "baseline")
@@ -134,13 +135,13 @@ def final_is_a_readable_time_and_accuracy(answers):
     check_readable(answers, "final")
 
 
-@claim("final", points=2, visibility="hidden", description="time is where the series ended")
+@claim("final", points=2, visibility="after_due", description="time is where the series ended")
 def final_time_is_where_the_series_ended(answers):
     """The final time is the series' last figure."""
     check_time(answers, "final", facts.ACCEPTED_FINAL_TIMES, "the final time of the series")
 
 
-@claim("final", points=1, visibility="hidden", description="accuracy is the threshold the series trains to")
+@claim("final", points=1, visibility="after_due", description="accuracy is the threshold the series trains to")
 def final_accuracy_is_the_series_threshold(answers):
     """The final accuracy is the series' accuracy threshold."""
     check_accuracy(answers, "final")

@@ -148,3 +148,28 @@ def test_a_transcript_reader_that_crashes_gives_no_credit_and_flags_staff(tmp_pa
     report = pipeline.grade_path(folder, problems=("seq2seq_translation",), use_bwrap=False)
     assert report.score == 0 and {c.status for c in report.checks} == {"check_broken"}
     assert any("extractor bug" in n for n in report.notes)
+
+
+def test_after_due_claims_run_only_when_grading_and_show_their_feedback(demo):
+    from grader.report import results_json, student_message
+    from grader.model import Report
+
+    checks = CHECKS.replace('@claim("a", points=1, visibility="hidden")', '@claim("a", points=1, visibility="after_due")')
+    checks = checks.replace('return {}["missing"]', 'raise Wrong("3 is the answer to another question")')
+    problem = demo(checks=checks, pkg="fakeprobs_s")
+    public, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=False, seeds=Seeds.public())
+    assert "a_check_is_broken" not in {r.claim for r in public}
+    graded, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
+    late = next(r for r in graded if r.claim == "a_check_is_broken")
+    assert (late.status, late.visibility) == ("wrong", "after_due")
+    assert student_message(late) == "3 is the answer to another question"
+    report = Report("alice", "grade", "module", checks=graded, parts=score((problem,), graded))
+    entry = next(t for t in results_json(report)["tests"] if t["extra_data"]["claim"] == "a_check_is_broken")
+    assert (entry["visibility"], entry["output"]) == ("after_due_date", "3 is the answer to another question")
+
+
+def test_an_unknown_visibility_is_refused():
+    from grader.claims import claim as declare
+
+    with pytest.raises(ConfigError, match="visibility must be one of"):
+        declare("a", points=1, visibility="secret")
