@@ -1,4 +1,4 @@
-"""Command line: `grader check` for students, `grader grade` for TAs and CI."""
+"""Command line: `grader check` for students, `grader grade` and `grader manual` for TAs and CI."""
 from __future__ import annotations
 
 import argparse
@@ -7,12 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from grader.errors import GraderError
-from grader.errors import SandboxUnavailable
+from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
+from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, PASSED, PENDING
 from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
-from grader.sandbox import SandboxConfig, bwrap_path, require_bwrap, self_test
+from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
+from grader.store import load_reports, save_reports
 
 SECRET_ENV = "HW7_GRADER_SECRET"
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -70,8 +71,11 @@ def cmd_grade(args) -> int:
         print(f"note: {SECRET_ENV} is not set; random inputs use a default course secret "
               "(set it so students cannot predict hidden inputs).", file=sys.stderr)
         secret = "hw7-default-secret"
-    config = RunConfig("grade", tuple(args.problem or ()), SandboxConfig(use_bwrap=not args.no_sandbox, gpu=args.gpu),
-                       secret)
+    sandbox = SandboxConfig(use_bwrap=not args.no_sandbox, gpu=args.gpu)
+    if args.gpu:
+        # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
+        print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
+    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret)
     paths = submissions_in(Path(args.dir))
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
@@ -79,6 +83,8 @@ def cmd_grade(args) -> int:
     start = time.perf_counter()
     reports = grade_many(paths, config, jobs=args.jobs)
     out = Path(args.out)
+    save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
+    reports, sheet_ok = with_sheet(reports, out)
     write_outputs(reports, out)
     took = time.perf_counter() - start
     broken = [r.student for r in reports if r.kind == "grader_error" or any(c.status == CHECK_BROKEN for c in r.checks)]
@@ -90,6 +96,43 @@ def cmd_grade(args) -> int:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
               "see their staff.txt)", file=sys.stderr)
         return 2
+    return 0 if sheet_ok else 2
+
+
+def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
+    """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
+    sheet = out / SHEET
+    if not sheet.exists():
+        if any(r.pending_points for r in reports):
+            write_sheet(reports, sheet)
+            print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
+        return reports, True
+    # Never rewritten: the TA's scores live only there.
+    try:
+        scores = read_manual_scores(sheet, reports)
+    except ManualScoresError as exc:
+        print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
+              file=sys.stderr)
+        return reports, False
+    unlisted = unlisted_rows(sheet, reports)
+    print(f"applied {len(scores)} TA score(s) from {sheet}")
+    if unlisted:
+        print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
+        print("\n".join(",".join(row) for row in unlisted))
+    return [apply_manual(r, scores) for r in reports], True
+
+
+def cmd_manual(args) -> int:
+    """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
+    out = Path(args.out)
+    sheet = Path(args.scores) if args.scores else out / SHEET
+    reports = load_reports(out)
+    scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
+    reports = [apply_manual(r, scores) for r in reports]
+    write_outputs(reports, out)
+    for r in reports:
+        print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
+    print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
     return 0
 
 
@@ -120,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
     g.set_defaults(func=cmd_grade)
+    m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
+    m.add_argument("out", help="the --out folder of `grader grade`")
+    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
+    m.set_defaults(func=cmd_manual)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

@@ -214,10 +214,18 @@ def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[in
     if inputs is not None:
         cmd += ["--ro-bind", str(inputs), INPUTS_IN_SANDBOX]
     if config.gpu:
-        for dev in sorted(glob.glob("/dev/nvidia*")):
+        # CUDA needs the device nodes bound as devices (a plain --bind over --dev's nodev tmpfs is refused)
+        # and a read-only /sys: without /sys, cuInit fails with CUDA_ERROR_OPERATING_SYSTEM.
+        for dev in gpu_device_nodes():
             cmd += ["--dev-bind", dev, dev]
+        cmd += ["--ro-bind", "/sys", "/sys"]
     cmd += ["--", sys.executable, "-I", "-B", f"{WORKER_DIR_IN_SANDBOX}/sandbox_worker.py", str(fds[0]), str(fds[1])]
     return cmd
+
+
+def gpu_device_nodes() -> list[str]:
+    """The NVIDIA device nodes of this machine (/dev/nvidia0, nvidiactl, nvidia-uvm, ...)."""
+    return sorted(glob.glob("/dev/nvidia*"))
 
 
 def worker_env() -> dict:
@@ -256,7 +264,9 @@ class Worker:
             resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.tmp_bytes, limits.tmp_bytes))
-            if not cgroup.active:
+            if not cgroup.active and not config.gpu:
+                # Not with the GPU: CUDA reserves far more address space than it uses, and cuInit fails
+                # under RLIMIT_AS. There, memory is capped only where a cgroup can be made.
                 resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
 
         if config.use_bwrap:
@@ -386,3 +396,37 @@ def self_test(config: SandboxConfig, timeout: float = 30.0) -> None:
         worker.close()
         if reply.get("errors"):
             raise SandboxUnavailable(f"the sandbox's worker fails on an empty submission: {reply['errors']}")
+
+
+GPU_PROBE = ("import torch\n"
+             "if not torch.cuda.is_available():\n"
+             "    raise RuntimeError('torch.cuda.is_available() is False inside the sandbox')\n"
+             "gpu_probe = float((torch.arange(4.0, device='cuda') ** 2).sum().item())\n")
+
+
+def gpu_self_test(config: SandboxConfig, timeout: float = 120.0) -> str:
+    """Check that code in the sandbox can use the GPU; its name, or SandboxUnavailable saying why not.
+
+    Grading timed GPU parts without a working GPU would fail every student for the
+    grader's fault, so `grader grade --gpu` refuses to start instead.
+    """
+    import tempfile
+
+    if not gpu_device_nodes():
+        raise SandboxUnavailable("--gpu: this machine has no NVIDIA device nodes (/dev/nvidia*); "
+                                 "grade without --gpu, or on a machine with a GPU")
+    probe = GPU_PROBE + "gpu_name = torch.cuda.get_device_name(0)\n"
+    with tempfile.TemporaryDirectory(prefix="hw7-gputest-") as empty:
+        worker = Worker(Path(empty), config)
+        try:
+            reply = worker.request({"op": "load", "cells": [["gpu probe", probe]], "stop_on_error": True,
+                                    "path": "/submission"}, timeout)
+            name = worker.request({"op": "get", "name": "gpu_name"}, 10.0) if not reply.get("errors") else {}
+        except WorkerDied as exc:
+            output = worker.close().strip()
+            raise SandboxUnavailable(f"--gpu: the GPU probe's worker {exc}." + (f" It printed: {output[:500]}" if output else "")) from exc
+        worker.close()
+    if reply.get("errors"):
+        raise SandboxUnavailable(f"--gpu: code in the sandbox cannot use the GPU: {str(reply['errors'])[:800]}")
+    value = name.get("value")
+    return value if type(value) is str else "a CUDA device"

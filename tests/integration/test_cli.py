@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 
 from tests.conftest import EXAMPLES
 
@@ -89,3 +91,73 @@ def test_check_without_a_submission_says_how_to_start(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader", "check"], capture_output=True, text=True, cwd=tmp_path,
                           env=dict(os.environ, PYTHONPATH=str(SEQ.parents[2])))
     assert proc.returncode == 2 and "cp -r submissions/template submissions/mine" in proc.stderr
+
+
+def test_ta_scores_for_manual_parts_are_applied_and_survive_a_regrade(tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("correct_numbers", "word_counts_too_short"):
+        shutil.copytree(EXAMPLES / "resnet_blog" / name, batch / name)
+    args = ("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "resnet_blog")
+    assert grader(*args).returncode == 0
+    before = {s: json.loads((out / s / "results.json").read_text()) for s in ("correct_numbers", "word_counts_too_short")}
+    sheet = out / "manual_scores.csv"
+    rows = list(csv.DictReader(sheet.open()))
+    assert [(r["student"], r["part"], r["max_points"], r["score"]) for r in rows] == [
+        ("correct_numbers", "resnet_blog.learned", "4", ""), ("correct_numbers", "resnet_blog.most_interesting", "4", ""),
+        ("word_counts_too_short", "resnet_blog.learned", "4", ""),
+        ("word_counts_too_short", "resnet_blog.most_interesting", "4", "")]
+    rows[0].update(score="3", comment="clear; misses why batch norm helps")
+    rows[3]["score"] = "1.5"
+    with sheet.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    filled = sheet.read_bytes()
+
+    proc = grader("manual", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "applied 2 TA score(s)" in proc.stdout
+
+    def check_scored():
+        after = {s: json.loads((out / s / "results.json").read_text()) for s in before}
+        for student, added in (("correct_numbers", 3), ("word_counts_too_short", 1.5)):
+            assert after[student]["score"] == before[student]["score"] + added
+            assert after[student]["extra_data"]["pending_manual_points"] == before[student]["extra_data"]["pending_manual_points"] - 4
+        [learned] = [t for t in after["correct_numbers"]["tests"] if t["name"].startswith("resnet_blog.learned:")]
+        assert learned["score"] == 3 and "pending_manual" not in learned["extra_data"]
+        assert learned["output"] == "Scored by a TA: 3/4. Comment: clear; misses why batch norm helps"
+        grades = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
+        assert grades["correct_numbers"]["resnet_blog.learned"] == "3"
+        assert grades["correct_numbers"]["resnet_blog.most_interesting"] == "pending"
+        assert grades["word_counts_too_short"]["resnet_blog.most_interesting"] == "1.5"
+        assert "Scored by a TA: 3/4." in (out / "correct_numbers" / "report.html").read_text()
+
+    check_scored()
+    proc = grader(*args)  # re-grading applies the sheet again and never rewrites it
+    assert proc.returncode == 0, proc.stderr
+    assert "applied 2 TA score(s)" in proc.stdout and sheet.read_bytes() == filled
+    check_scored()
+
+    results = (out / "correct_numbers" / "results.json").read_bytes()
+    sheet.write_text("student,part,score\ncorrect_numbers,resnet_blog.baseline,3\n")
+    proc = grader("manual", str(out))
+    assert proc.returncode == 2 and "line 2: expected a manual part" in proc.stderr
+    assert (out / "correct_numbers" / "results.json").read_bytes() == results  # nothing written
+
+
+def test_manual_without_a_graded_batch_says_what_to_run(tmp_path):
+    proc = grader("manual", str(tmp_path))
+    assert proc.returncode == 2 and "Run `grader grade SUBMISSIONS --out" in proc.stderr
+
+
+def test_grade_with_gpu_refuses_where_the_sandbox_cannot_use_one(bwrap, tmp_path):
+    """Grading timed GPU parts without a GPU would fail every student for the grader's fault."""
+    import glob
+
+    if glob.glob("/dev/nvidia*"):
+        pytest.skip("this machine has NVIDIA device nodes")
+    out = tmp_path / "out"
+    proc = grader("grade", str(SEQ), "--out", str(out), "--gpu", "--problem", "seq2seq_translation")
+    assert proc.returncode == 2
+    assert "--gpu: this machine has no NVIDIA device nodes" in proc.stderr and "grade without --gpu" in proc.stderr
+    assert not out.exists()

@@ -313,3 +313,53 @@ def test_without_a_cgroup_the_memory_rlimit_still_stops_a_bomb(tmp_path, monkeyp
         assert a.call("fine") == "still here"
     finally:
         a.close()
+
+
+def test_gpu_self_test_refuses_where_there_are_no_device_nodes(monkeypatch):
+    from grader import sandbox
+    from grader.errors import SandboxUnavailable
+
+    monkeypatch.setattr(sandbox, "gpu_device_nodes", lambda: [])
+    with pytest.raises(SandboxUnavailable, match=r"no NVIDIA device nodes \(/dev/nvidia\*\)"):
+        sandbox.gpu_self_test(SandboxConfig(use_bwrap=True, gpu=True))
+
+
+@pytest.mark.slow
+def test_the_gpu_sandbox_starts_and_its_probe_says_when_cuda_is_missing(monkeypatch):
+    """The whole --gpu path (device binds, /sys, no address-space cap) on a machine whose torch has no CUDA."""
+    import torch
+
+    from grader import sandbox
+    from grader.errors import SandboxUnavailable
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the probe would pass")
+    monkeypatch.setattr(sandbox, "gpu_device_nodes", lambda: ["/dev/null"])  # a stand-in node to device-bind
+    with pytest.raises(SandboxUnavailable, match="is_available\\(\\) is False inside the sandbox"):
+        sandbox.gpu_self_test(SandboxConfig(use_bwrap=True, gpu=True))
+
+
+def test_with_the_gpu_the_address_space_is_not_capped(tmp_path, monkeypatch):
+    """CUDA reserves far more address space than it uses: RLIMIT_AS would break cuInit, so --gpu never sets it."""
+    from grader import sandbox
+
+    def no_cgroup(self, limits):
+        self.dirs, self.version = [], 0
+
+    monkeypatch.setattr(sandbox.Cgroup, "__init__", no_cgroup)
+    monkeypatch.setattr(sandbox, "gpu_device_nodes", lambda: ["/dev/null"])
+    code = """
+        import os, resource
+        def limit():
+            return resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY
+        def sees_sys():
+            return os.path.isdir("/sys/class")
+        """
+    for gpu, expected in ((False, False), (True, True)):
+        (tmp_path / str(gpu)).mkdir()
+        sub = load(submission(tmp_path / str(gpu), code), tmp_path / f"scratch{gpu}")
+        a = Answers(sub, SandboxConfig(use_bwrap=True, gpu=gpu))
+        try:
+            assert (a.call("limit"), a.call("sees_sys")) == (expected, expected)
+        finally:
+            a.close()
