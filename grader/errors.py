@@ -22,6 +22,16 @@ class SandboxUnavailable(GraderError):
     """The sandbox cannot be started on this machine."""
 
 
+class ManualScoresError(GraderError):
+    """A TA's sheet of manual scores has bad rows; `problems` lists each, with its line."""
+
+    def __init__(self, path, problems: list[str]):
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        super().__init__(f"{path}: {n} bad row{'s' if n != 1 else ''}, so no score was applied:\n"
+                         + "\n".join(f"  {p}" for p in self.problems))
+
+
 def did_you_mean(word: str, choices) -> str:
     """A ' did you mean X?' suffix when a close match exists, else ''."""
     close = difflib.get_close_matches(word, list(choices), n=1)
