@@ -36,3 +36,20 @@ def test_airbench_is_not_imported_without_cuda(bench):
     reason = bench.measure_airbench(make_synthetic(20, 10), runs=1)
     assert reason == "airbench skipped: it runs on CUDA only"
     assert "airbench" not in sys.modules
+
+
+def test_airbench_gets_the_same_images_in_the_files_its_loader_reads(bench, tmp_path, monkeypatch):
+    """airbench reads cifar10/{train,test}.pt with torch.load (weights_only by default) and trains on int64 labels."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    data = make_synthetic(20, 10, seed=3)
+    with bench._airbench_data(data):
+        inside = Path(os.getcwd())
+        train = torch.load("cifar10/train.pt", weights_only=True)
+        test = torch.load("cifar10/test.pt", weights_only=True)
+    assert Path(os.getcwd()) == tmp_path and not inside.exists()  # back where it was, the folder removed
+    assert train["images"].dtype == torch.uint8 and tuple(train["images"].shape) == (20, 32, 32, 3)
+    assert train["labels"].dtype == torch.int64  # cross-entropy on CUDA refuses other integer types
+    assert torch.equal(train["images"], torch.from_numpy(data.train_x))
+    assert torch.equal(test["labels"], torch.from_numpy(data.test_y)) and len(train["classes"]) == 10
