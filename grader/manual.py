@@ -7,6 +7,7 @@ re-grading or re-applying never loses or doubles a TA's score.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -51,25 +52,28 @@ def _rows(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
     if not path.is_file():
         raise GraderError(f"expected the TA's sheet of manual scores at {path}, got no such file. `grader grade` writes "
                           f"it when manual parts are pending; or give one with --scores.")
-    # utf-8-sig: spreadsheets often save a byte-order mark, which would glue itself to 'student'.
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
-        wanted = ", ".join(REQUIRED)
-        if not header:
-            got = "an empty line" if reader.line_num else "an empty file"
-            return [], [f"line 1: expected a header with the columns {wanted}, got {got}."]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            return [], [f"line 1: expected a header with the columns {wanted}, got {', '.join(header)}; "
-                        f"missing {', '.join(missing)}."]
-        rows, last = [], reader.line_num
-        for cells in reader:
-            # A row starts on the line after the previous one ended (a quoted comment may span lines).
-            line, last = last + 1, reader.line_num
-            row = dict(zip(header, (c.strip() for c in cells)))
-            if any(row.values()):
-                rows.append((line, row))
+    try:
+        # utf-8-sig: spreadsheets often save a byte-order mark, which would glue itself to 'student'.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GraderError(f"{path}: expected a CSV file in UTF-8, got other bytes ({exc}). Save it as \"CSV UTF-8\".") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    wanted = ", ".join(REQUIRED)
+    if not header:
+        got = "an empty line" if reader.line_num else "an empty file"
+        return [], [f"line 1: expected a header with the columns {wanted}, got {got}."]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return [], [f"line 1: expected a header with the columns {wanted}, got {', '.join(header)}; "
+                    f"missing {', '.join(missing)}."]
+    rows, last = [], reader.line_num
+    for cells in reader:
+        # A row starts on the line after the previous one ended (a quoted comment may span lines).
+        line, last = last + 1, reader.line_num
+        row = dict(zip(header, (c.strip() for c in cells)))
+        if any(row.values()):
+            rows.append((line, row))
     return rows, []
 
 

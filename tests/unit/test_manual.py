@@ -103,6 +103,13 @@ def test_a_missing_sheet_is_a_grader_error(tmp_path):
         read_manual_scores(tmp_path / "none.csv", batch())
 
 
+def test_a_sheet_not_in_utf8_is_a_grader_error(tmp_path):
+    path = tmp_path / "manual_scores.csv"
+    path.write_bytes(HEADER.encode() + "alice,p.essay,4,3,très bien\n".encode("cp1252"))
+    with pytest.raises(GraderError, match='expected a CSV file in UTF-8, got other bytes .*Save it as "CSV UTF-8"'):
+        read_manual_scores(path, batch())
+
+
 def test_unlisted_rows_are_the_pending_parts_without_a_row(tmp_path):
     path = sheet(tmp_path, "alice,p.essay,4,3,\nalice,p.proof,6,,\n")
     assert unlisted_rows(path, batch()) == [["bob", "p.essay", "4", "", ""], ["bob", "p.proof", "6", "", ""],
