@@ -10,6 +10,7 @@ from grader.model import CheckResult, Outcome, PartScore, Report
 
 FORMAT = 1
 REPORT_FILE = "report.json"
+BATCH_FILE = "batch.json"  # the students of the last `grader grade` into this folder, in its order
 
 
 def report_to_json(report: Report) -> dict:
@@ -40,10 +41,14 @@ def report_from_json(data: dict) -> Report:
 
 
 def save_reports(reports: list[Report], out: Path) -> None:
-    """Write `out/<student>/report.json` for each report."""
+    """Write `out/<student>/report.json` for each report, and `out/batch.json` naming the batch."""
     for r in reports:
         (out / r.student).mkdir(parents=True, exist_ok=True)
         (out / r.student / REPORT_FILE).write_text(json.dumps(report_to_json(r), indent=1), encoding="utf-8")
+    # Folders of students graded into `out` by an earlier run stay on disk; the batch file keeps them out of
+    # a later `grader manual`, so that its summary and gradebook are those of this batch.
+    batch = {"format": FORMAT, "students": [r.student for r in reports]}
+    (out / BATCH_FILE).write_text(json.dumps(batch, indent=1), encoding="utf-8")
 
 
 def load_report(path: Path) -> Report:
@@ -59,8 +64,26 @@ def load_reports(out: Path) -> list[Report]:
     """Every `out/*/report.json`, sorted by student folder; a GraderError when there is none."""
     if not out.is_dir():
         raise GraderError(f"expected the --out folder of `grader grade`, got {out}, which is not a folder.")
-    paths = sorted(out.glob(f"*/{REPORT_FILE}"))
+    paths = _batch_paths(out) if (out / BATCH_FILE).is_file() else sorted(out.glob(f"*/{REPORT_FILE}"))
     if not paths:
         raise GraderError(f"expected {out}/<student>/{REPORT_FILE} files written by `grader grade`, got none in {out}. "
                           f"Run `grader grade SUBMISSIONS --out {out}` first.")
     return [load_report(p) for p in paths]
+
+
+def _batch_paths(out: Path) -> list[Path]:
+    """The report.json paths of the students that `batch.json` names, in its order."""
+    path = out / BATCH_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        students = data["students"]
+        if data.get("format") != FORMAT or type(students) is not list or not all(type(s) is str for s in students):
+            raise ValueError("expected a list of student names")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise GraderError(f"{path}: expected the batch list written by `grader grade`, got a file that cannot be read "
+                          f"({type(exc).__name__}: {exc}). Grade the batch again to rewrite it.") from None
+    missing = [s for s in students if not (out / s / REPORT_FILE).is_file()]
+    if missing:
+        raise GraderError(f"{path} names {len(missing)} student(s) without {REPORT_FILE}: {', '.join(missing[:5])}. "
+                          "Grade the batch again to rewrite them.")
+    return [out / s / REPORT_FILE for s in students]

@@ -37,6 +37,23 @@ def test_report_json_round_trips_to_an_equal_report(tmp_path):
     assert report_from_json(json.loads(json.dumps(report_to_json(reports[0])))) == reports[0]
 
 
+def test_only_the_last_batch_is_loaded_in_its_order(tmp_path):
+    """A student graded into the same folder by an earlier run is not part of the batch any more."""
+    save_reports(batch(), tmp_path)
+    stale = tmp_path / "zed" / "report.json"
+    stale.parent.mkdir()
+    stale.write_text((tmp_path / "alice" / "report.json").read_text())
+    later = list(reversed(batch()))
+    save_reports(later, tmp_path)
+    assert [r.student for r in load_reports(tmp_path)] == [r.student for r in later]
+    (tmp_path / later[0].student / "report.json").unlink()
+    with pytest.raises(GraderError, match=r"batch.json names 1 student\(s\) without report.json: " + later[0].student):
+        load_reports(tmp_path)
+    (tmp_path / "batch.json").write_text('{"format": 1, "students": "alice"}')
+    with pytest.raises(GraderError, match="expected the batch list written by `grader grade`"):
+        load_reports(tmp_path)
+
+
 @pytest.mark.parametrize("text, why", [
     ("{not json", "JSONDecodeError"),
     ('{"format": 2}', "ValueError: expected format 1, got 2"),
