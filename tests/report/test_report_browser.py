@@ -64,3 +64,22 @@ def test_summary_lists_every_student(graded, page):
     rows = page.locator("tr.student-row")
     assert rows.count() == len(students)
     assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == students
+
+
+def test_a_ta_score_shows_in_the_report_and_the_summary_after_grader_manual(graded, page, tmp_path):
+    """The sheet's score and comment reach the student's page; the summary's total moves by exactly that."""
+    out = tmp_path / "out"
+    shutil.copytree(graded, out)
+    before = json.loads((out / "tokens_swapped" / "results.json").read_text())["score"]
+    (out / "manual_scores.csv").write_text(
+        "student,part,max_points,score,comment\n"
+        "tokens_swapped,seq2seq_translation.vertical_stacking_problem,4,3,Right idea; say why the lengths differ.\n")
+    proc = subprocess.run([sys.executable, "-m", "grader", "manual", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    page.goto((out / "tokens_swapped" / "report.html").as_uri())
+    assert page.locator("#score").inner_text() == f"{before + 3:g}"
+    checks = page.locator("#checks").inner_text()
+    assert "Scored by a TA: 3/4" in checks and "Right idea; say why the lengths differ." in checks
+    page.goto((out / "summary.html").as_uri())
+    row = page.locator("tr.student-row", has_text="tokens_swapped")
+    assert f"{before + 3:g}" in row.inner_text()
