@@ -58,6 +58,8 @@ def read_gradient(answers, part: str, require_shape: bool = True):
         raise FormatError(e.message + (f"\n{why}" if why else "")) from None
     if require_shape and typed.shape != want:
         hint = " — a transpose?" if typed.shape == (want[1], want[0]) else ""
+        if typed.shape is None and matexpr.has_trace(typed.tree):
+            hint = " (a trace is a number): is this the loss rather than its gradient?"
         message = (f"{NAMES[part]} has the shape of {weight}, {matexpr.show_shape(want)}; "
                    f"yours is {matexpr.show_shape(typed.shape)}{hint}")
         why = diagnose(tree, text, refs[part], (refs[_other(part)],))

@@ -1,9 +1,10 @@
-"""Safe reading of matrix expressions over W1, W2, X and identities.
+"""Safe reading of matrix expressions over W1, W2, X and identities, with traces.
 
 A student's string is parsed by a Lark LALR grammar (`matexpr.lark`) into a
 small tree of frozen dataclasses; nothing in it is ever evaluated as Python.
 The tree is then shape-checked symbolically (sizes m, n, k; an identity takes
-its size from its context) and can be evaluated with numpy at given matrices,
+its size from its context; a trace, or a squared Frobenius norm read as
+tr(AᵀA), is a number) and can be evaluated with numpy at given matrices,
 printed back in plain notation, or turned into a sympy expression for display.
 
 Every input is bounded before and during parsing (length, bracket depth, node
@@ -88,9 +89,27 @@ class T(Node):
     arg: Node
 
 
+@dataclass(frozen=True)
+class Trace(Node):
+    """The trace of a square argument: a number, typed like a scalar constant."""
+
+    arg: Node
+
+
 def is_number(node: Node) -> bool:
     """Whether a node is a plain scalar constant."""
     return isinstance(node, Num)
+
+
+def has_trace(node: Node) -> bool:
+    """Whether a trace (or a squared Frobenius norm) appears anywhere in a tree."""
+    if isinstance(node, Trace):
+        return True
+    if isinstance(node, Add):
+        return any(has_trace(t) for t in node.terms)
+    if isinstance(node, Mul):
+        return any(has_trace(f) for f in node.factors)
+    return isinstance(node, T) and has_trace(node.arg)
 
 
 def scale(c: Fraction, node: Node) -> Node:
@@ -148,7 +167,7 @@ def size(node: Node) -> int:
         return 1 + sum(size(t) for t in node.terms)
     if isinstance(node, Mul):
         return 1 + sum(size(f) for f in node.factors)
-    if isinstance(node, T):
+    if isinstance(node, (T, Trace)):
         return 1 + size(node.arg)
     return 1
 
@@ -166,6 +185,10 @@ _EXPECTED_WORDS = {
     "ADDOP": "'+' or '-'", "MULOP": "'*' or '@'", "DIVOP": "'/'",
     "TRANSPOSE": "a transpose (.T, ^T, ')", "POWER": "a transpose (.T, ^T, ')",
     "$END": "the end of the expression",
+    # A trace or a norm may stand wherever a matrix may, and LALR offers a norm's closing bar
+    # wherever a ')' is offered; naming them in every hint would lengthen the usual one
+    # (a matrix, a number, a bracket) for forms that few answers need.
+    "TRACE": None, "NORM": None, "NORM_F2": None,
 }
 _WORD = re.compile(r"\\?[A-Za-z][A-Za-z0-9_]*")
 _EXPECTED_ORDER = list(dict.fromkeys(_EXPECTED_WORDS.values()))
@@ -224,6 +247,21 @@ class _Build:
         _, _, top, _, _, bottom, close = children
         sp = (children[0].start_pos + self.offset, close.end_pos + self.offset)
         return self._count(_divide(top, bottom, sp, self.text))
+
+    def trace(self, children):
+        """tr(A), in any spelling: the trace of the bracketed argument."""
+        name, _, arg, close = children
+        sp = (name.start_pos + self.offset, close.end_pos + self.offset)
+        return self._count(Trace(arg, span=sp))
+
+    def frobenius(self, children):
+        """‖A‖_F²: the sum of the squared entries, read as tr(AᵀA)."""
+        bar, arg, close = children
+        sp = (bar.start_pos + self.offset, close.end_pos + self.offset)
+        # A appears twice in tr(AᵀA); count it twice, so that the bound holds for the tree's size.
+        self.nodes += size(arg)
+        gram = self._count(make_mul((self._count(T(arg, span=arg.span)), arg), arg.span))
+        return self._count(Trace(gram, span=sp))
 
     # postfix -------------------------------------------------------
     def post(self, children):
@@ -318,7 +356,7 @@ def _caret(text: str, column: int, message: str) -> str:
 
 
 def _expected(names) -> str:
-    words = {_EXPECTED_WORDS.get(n, n) for n in names}
+    words = {_EXPECTED_WORDS.get(n, n) for n in names} - {None}
     ordered = [w for w in _EXPECTED_ORDER if w in words] + sorted(words - set(_EXPECTED_ORDER))
     return ", ".join(ordered)
 
@@ -497,6 +535,11 @@ def typecheck_equation(eq: Equation, text: str) -> tuple[Typed, Typed]:
     unknowns: dict = {}
     left = _infer(eq.lhs, text, dims, unknowns)
     right = _infer(eq.rhs, text, dims, unknowns)
+    # A side `0` was read as a zero matrix; beside a number (a trace) it is the number 0.
+    if left is None and isinstance(eq.rhs, Zero):
+        eq, right = Equation(eq.lhs, Num(Fraction(0), span=eq.rhs.span)), None
+    elif right is None and isinstance(eq.lhs, Zero):
+        eq, left = Equation(Num(Fraction(0), span=eq.lhs.span), eq.rhs), None
     if left is None or right is None:
         if not (left is None and right is None):
             side = eq.lhs if left is None else eq.rhs
@@ -535,6 +578,14 @@ def _infer(node: Node, text: str, dims: _Dims, unknowns: dict):
     if isinstance(node, T):
         inner = _infer(node.arg, text, dims, unknowns)
         return None if inner is None else (inner[1], inner[0])
+    if isinstance(node, Trace):
+        inner = _infer(node.arg, text, dims, unknowns)
+        # A number is a 1×1 matrix, its own trace; a matrix must be square.
+        if inner is not None and not dims.unify(inner[0], inner[1]):
+            raise FormatError(_caret(text, node.arg.span[0],
+                                     f"the trace needs a square matrix, but {_quote(text, node.arg)!r} is "
+                                     f"{_show(inner, dims)}"))
+        return None
     if isinstance(node, Mul):
         current, left = None, None
         for f in node.factors:
@@ -556,6 +607,8 @@ def _infer(node: Node, text: str, dims: _Dims, unknowns: dict):
     if isinstance(node, Add):
         shapes = [(_infer(t, text, dims, unknowns), t) for t in node.terms]
         mats = [(s, t) for s, t in shapes if s is not None]
+        if not mats:
+            return None  # a sum of numbers (traces among them)
         if len(mats) != len(shapes):
             lone = next(t for s, t in shapes if s is None)
             raise FormatError(_caret(text, lone.span[0],
@@ -597,6 +650,8 @@ def _resolve(node: Node, shape, text: str, dims: _Dims, unknowns: dict) -> Typed
             return SizedZero(known(r, n), known(c, n), span=n.span)
         if isinstance(n, T):
             return T(walk(n.arg), span=n.span)
+        if isinstance(n, Trace):
+            return Trace(walk(n.arg), span=n.span)
         if isinstance(n, Mul):
             return Mul(tuple(walk(f) for f in n.factors), span=n.span)
         if isinstance(n, Add):
@@ -631,6 +686,9 @@ def evaluate(tree: Node, env: dict, sizes: dict):
     if isinstance(tree, T):
         v = evaluate(tree.arg, env, sizes)
         return v.T if isinstance(v, np.ndarray) else v
+    if isinstance(tree, Trace):
+        v = evaluate(tree.arg, env, sizes)
+        return float(np.trace(v)) if isinstance(v, np.ndarray) else v
     if isinstance(tree, Mul):
         out = 1.0
         for f in tree.factors:
@@ -661,6 +719,8 @@ def to_text(tree: Node) -> str:
     if isinstance(tree, T):
         inner = to_text(tree.arg)
         return (inner if isinstance(tree.arg, (Sym, Ident)) else f"({inner})") + ".T"
+    if isinstance(tree, Trace):
+        return f"tr({to_text(tree.arg)})"
     if isinstance(tree, Mul):
         parts = []
         for f in tree.factors:
@@ -686,6 +746,8 @@ def rename(tree: Node, mapping: dict) -> Node:
         return Sym(mapping.get(tree.name, tree.name), span=tree.span)
     if isinstance(tree, T):
         return T(rename(tree.arg, mapping), span=tree.span)
+    if isinstance(tree, Trace):
+        return Trace(rename(tree.arg, mapping), span=tree.span)
     if isinstance(tree, Mul):
         return Mul(tuple(rename(f, mapping) for f in tree.factors), span=tree.span)
     if isinstance(tree, Add):
@@ -697,6 +759,8 @@ def swap_gram(tree: Node) -> Node:
     """The tree with every adjacent X^T X turned into X X^T (and back), for the XᵀX diagnosis."""
     if isinstance(tree, T):
         return T(swap_gram(tree.arg), span=tree.span)
+    if isinstance(tree, Trace):
+        return Trace(swap_gram(tree.arg), span=tree.span)
     if isinstance(tree, Add):
         return Add(tuple(swap_gram(t) for t in tree.terms), span=tree.span)
     if isinstance(tree, Mul):
@@ -729,13 +793,20 @@ def from_sympy(expr) -> Node:
         return make_mul(tuple(from_sympy(a) for a in expr.args), (0, 0))
     if isinstance(expr, sp.MatAdd):
         return make_add(tuple(from_sympy(a) for a in expr.args), (0, 0))
+    if isinstance(expr, sp.Trace):
+        return Trace(from_sympy(expr.arg))
+    # Scalar products and sums (of traces); after MatMul and MatAdd, which are subclasses of these.
+    if isinstance(expr, sp.Mul):
+        return make_mul(tuple(from_sympy(a) for a in expr.args), (0, 0))
+    if isinstance(expr, sp.Add):
+        return make_add(tuple(from_sympy(a) for a in expr.args), (0, 0))
     if isinstance(expr, sp.Rational):
         return Num(Fraction(int(expr.p), int(expr.q)))
     raise ConfigError(f"from_sympy: unsupported {type(expr).__name__}: {expr}")
 
 
 def to_sympy(tree: Node):
-    """The tree as a sympy matrix expression over MatrixSymbols W1, W2, X (display only)."""
+    """The tree as a sympy expression over MatrixSymbols W1, W2, X (a matrix, or a number with traces; display only)."""
     import sympy as sp
 
     m, n, k = sp.symbols("m n k", integer=True, positive=True)
@@ -754,10 +825,15 @@ def to_sympy(tree: Node):
             return sp.ZeroMatrix(size_of[t.rows], size_of[t.cols])
         if isinstance(t, T):
             return sp.Transpose(conv(t.arg))
+        if isinstance(t, Trace):
+            inner = conv(t.arg)
+            return sp.Trace(inner) if inner.is_Matrix else inner  # a number is its own trace
         if isinstance(t, Mul):
             return sp.MatMul(*[conv(f) for f in t.factors]).doit()
         if isinstance(t, Add):
-            return sp.MatAdd(*[conv(a) for a in t.terms]).doit()
+            terms = [conv(a) for a in t.terms]
+            # MatAdd refuses numbers; a sum of traces is a plain sum.
+            return sp.MatAdd(*terms).doit() if any(a.is_Matrix for a in terms) else sp.Add(*terms)
         raise ConfigError(f"to_sympy: cannot convert a {type(t).__name__}")
 
     return conv(tree)

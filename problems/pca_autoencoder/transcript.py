@@ -17,14 +17,19 @@ a regularized autoencoder), which also speak of linear autoencoders. In it:
 - `pca_argument`: the last section headed part (ii), capped in length.
 - `pca_weights` is code, which a transcript cannot answer (the engine says so).
 
-Every derivation chain in the displayed math (`A = B = C`, a row may go on
-from the one before with a leading `=`) whose sides `matexpr` can read is
-checked step by step at random matrices; the first step that does not hold is
-named in a note. `U_k` (the top-k eigenvectors of XXᵀ) may appear: when the
+Every derivation chain in the math, displayed or inline (`A = B = C`, a
+displayed row may go on from the one before with a leading `=`), whose sides
+`matexpr` can read (traces and squared Frobenius norms included) is checked
+step by step at random matrices; the first step that does not hold is named
+in a note. A two-sided `A = B` is taken for a step only when both sides read
+and each has a trace, as in tr(XᵀW2W1X) = tr(W1XXᵀW2): such a rewrite of a
+number states an identity, where other two-sided equations are usually
+conditions or definitions (W2ᵀW2W1XXᵀ = W2ᵀXXᵀ, W1 = U_kᵀ) that hold only at
+some points. `U_k` (the top-k eigenvectors of XXᵀ) may appear: when the
 chat sets W1 = U_kᵀ and W2 = U_k, or when the chain uses only U_k, such a
 chain is checked at points where U_k is computed from X, and an eigenvalue
 matrix (S², D_k, Λ_k) that the chat defines by XXᵀU_k = U_k(·) stands for
-U_kᵀXXᵀU_k. Chains using other symbols (U, Σ, V, tr, block matrices) are
+U_kᵀXXᵀU_k. Chains using other symbols (U, Σ, V, block matrices) are
 counted as not checked, never as wrong.
 """
 from __future__ import annotations
@@ -55,6 +60,7 @@ MAX_SIDES = 24  # an equation with more sides is not taken for a derivation
 MAX_CONDITION_ROWS = 40  # rows after the mention of first-order conditions where they are looked for
 TAIL = 200  # characters at the end of a row where a tag is looked for
 MAX_BLOCK = 4000  # characters of one displayed block; longer ones cannot be read anyway
+MAX_INLINE = 400  # characters of one inline formula
 
 # A heading of a part: "Part (ii): ...", "### (i) ...", "**Part (ii)** ...".
 PART_HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?[*_]{0,2}\s*(?:part|question|q)?\s*\(\s*(i{1,3}|iv|v|[a-h])\s*\)",
@@ -95,6 +101,9 @@ EIGEN_EQUATION = re.compile(r"X\s*X\s*\^\s*\{?\s*(?:\\top|T)\s*\}?\s*(?:\\cdot\s
 PCA_SUBSTITUTION_W1 = re.compile(r"W\s*_\s*\{?\s*1\s*\}?\s*=\s*" + U_K.pattern + r"\s*\^\s*\{?\s*(?:\\top|T)")
 PCA_SUBSTITUTION_W2 = re.compile(r"W\s*_\s*\{?\s*2\s*\}?\s*=\s*" + U_K.pattern + r"(?!\s*\^)")
 HAS_W = re.compile(r"W\s*_?\s*\{?\s*[12]")
+# A trace or a squared Frobenius norm as matexpr spells them: a cheap test before parsing a side.
+TRACE_WORD = re.compile(r"\\(?:operatorname|mathrm|textrm|text)\s*\{\s*(?:tr|Tr|trace)\s*\}|\\(?:tr|Tr)(?![A-Za-z])|"
+                        r"(?<![A-Za-z\\])(?:tr|Tr|trace)\s*(?:\\left\s*)?[(\[]|\\\||\|\||‖|\\[lr]?Vert")
 
 
 # ---------------------------------------------------------------- where the answers are
@@ -144,12 +153,13 @@ def sections(turn: str) -> list[tuple[str | None, str]]:
 
 @dataclass(frozen=True)
 class Row:
-    """One displayed equation (a row of an aligned block), cleaned, with its tag and the part it is in."""
+    """One displayed equation (a row of an aligned block) or inline formula, cleaned, with its tag and part."""
 
     text: str
     tag: str | None
     part: str | None
     continues: bool  # it starts with '=' and goes on from the row before
+    inline: bool = False  # an inline formula in running text
 
 
 def unwrap(text: str, command: str) -> str:
@@ -202,16 +212,40 @@ def rows(body: str, part: str | None) -> list[Row]:
     return out
 
 
-def all_rows(turns: list[str]) -> list[Row]:
-    """Every displayed equation of the region, in order; a row that goes on with '=' is joined to the one before."""
+# Inline math in running text: $...$ (not $$) or \(...\), within one line. Displayed math is cut out first.
+DISPLAYED = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]", re.DOTALL)
+# Neither form may hold its own opening mark, so each scan stops at the next one (linear in the text).
+INLINE_MATH = re.compile(rf"(?<!\\)\$([^$\n]{{1,{MAX_INLINE}}})\$|\\\(((?:[^\\\n]|\\[^()\n]){{1,{MAX_INLINE}}}?)\\\)")
+
+
+def inline_rows(body: str, part: str | None) -> list[Row]:
+    """The inline formulas of a section that hold an '=', as rows (they never go on from another row)."""
+    prose = DISPLAYED.sub("\n", body)
+    out = []
+    for m in INLINE_MATH.finditer(prose):
+        text, tag = clean(m.group(1) or m.group(2))
+        if "=" in text:
+            out.append(Row(text, tag, part, False, inline=True))
+    return out
+
+
+def all_rows(turns: list[str], inline: bool = False) -> list[Row]:
+    """Every displayed equation of the region, in order; a row that goes on with '=' is joined to the one before.
+
+    With `inline`, each section's inline formulas with an '=' follow its displayed rows.
+    """
     out: list[Row] = []
+    last = None  # the index of the last displayed row, which a row starting with '=' goes on from
     for turn in turns:
         for label, body in sections(turn):
             for row in rows(body, label):
                 if not row.continues:
                     out.append(row)
-                elif out and out[-1].part == label:
-                    out[-1] = replace(out[-1], text=f"{out[-1].text} {row.text}", tag=row.tag or out[-1].tag)
+                    last = len(out) - 1
+                elif last is not None and out[last].part == label:
+                    out[last] = replace(out[last], text=f"{out[last].text} {row.text}", tag=row.tag or out[last].tag)
+            if inline:
+                out.extend(inline_rows(body, label))
     return out
 
 
@@ -220,13 +254,17 @@ def sides(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"={1,2}", text)]
 
 
-def readable(text: str) -> bool:
-    """Whether matexpr reads a side (W1, W2, X, I and numbers only)."""
+def read(text: str) -> matexpr.Node | None:
+    """A side as matexpr reads it (W1, W2, X, I, numbers, traces), or None."""
     try:
-        matexpr.parse(matexpr.repair_escapes(text))
+        return matexpr.parse(matexpr.repair_escapes(text))
     except FormatError:
-        return False
-    return True
+        return None
+
+
+def readable(text: str) -> bool:
+    """Whether matexpr reads a side."""
+    return read(text) is not None
 
 
 # ---------------------------------------------------------------- answers
@@ -275,8 +313,9 @@ def conditions(found_rows: list[Row], grads: dict, turns: list[str]) -> tuple[li
         if len(parts) != 2 or (GRADIENT_LABEL.match(parts[0]) and not _is_zero(parts[1])):
             continue
         text = _condition_text(row.text, grads)
-        lhs, rhs = sides(text)
-        if readable(lhs) and readable(rhs):
+        trees = [read(side) for side in sides(text)]
+        # A trace equation compares numbers; a first-order condition compares matrices.
+        if None not in trees and not any(matexpr.has_trace(t) for t in trees):
             found.append(text)
         if len(found) == 2:
             break
@@ -318,6 +357,7 @@ class Chain:
     part: str | None
     first: int
     end: int
+    inline: bool = False
 
 
 def chains(found_rows: list[Row]) -> list[Chain]:
@@ -325,23 +365,44 @@ def chains(found_rows: list[Row]) -> list[Chain]:
 
     A leading name (∂L/∂W1, L, LHS) is not compared, nor a trailing `= 0`
     (setting an expression to zero states a condition, not an identity); what
-    is left must have two sides or more. Relations other than '=' and block
-    matrices leave the equation out.
+    is left must have two sides or more. A two-sided `A = B` is one only when
+    it is a trace rewrite. Relations other than '=' and block matrices leave
+    the equation out.
     """
     out = []
     for row in found_rows:
         parts = sides(row.text)
-        if not 3 <= len(parts) <= MAX_SIDES or not all(parts):
+        if not 2 <= len(parts) <= MAX_SIDES or not all(parts):
             continue
         if NOT_A_CHAIN.search(row.text) or MATRIX_ENV.search(row.text):
+            continue
+        # Past the chains that are checked, the spelling alone decides (they are only counted),
+        # so that a transcript of thousands of formulas is not parsed whole.
+        if len(parts) == 2 and not trace_rewrite(parts, read_sides=len(out) < MAX_CHAINS):
             continue
         first = 1 if LABEL_SIDE.match(parts[0]) else 0
         end = len(parts)
         while end > first and _is_zero(parts[end - 1]):
             end -= 1
         if end - first >= 2:
-            out.append(Chain(tuple(parts), row.part, first, end))
+            out.append(Chain(tuple(parts), row.part, first, end, row.inline))
     return out
+
+
+def trace_rewrite(parts: list[str], read_sides: bool = True) -> bool:
+    """Whether `A = B` has a trace on each side, both read: a rewrite of a number, stated as an identity.
+
+    Such an equation, unlike a two-sided matrix equation (often a condition),
+    is a derivation step. Unread sides leave it out: tr(AB) = tr(BA) for
+    unnamed A, B states a rule, not a step. Without `read_sides`, a trace in
+    the spelling of each side is enough.
+    """
+    if not all(TRACE_WORD.search(p) for p in parts):
+        return False
+    if not read_sides:
+        return True
+    trees = [read(p) for p in parts]
+    return None not in trees and all(matexpr.has_trace(t) for t in trees)
 
 
 @lru_cache(maxsize=None)
@@ -391,7 +452,7 @@ def _check(chain: Chain, context: dict, pca: bool) -> tuple[str, object]:
     try:
         trees = [matexpr.parse(matexpr.repair_escapes(s)) for s in checked]
     except FormatError:
-        return "unchecked", "a side uses symbols other than W1, W2, X, I, U_k"
+        return "unchecked", "a side uses symbols other than W1, W2, X, I, U_k (or tr, ‖·‖_F² of them)"
     try:
         previous = matexpr.typecheck(trees[0], checked[0])
         previous_values = values(previous, points)
@@ -431,7 +492,9 @@ def chain_notes(found_rows: list[Row], joined: str) -> list[str]:
         if verdict == "ok":
             ok += 1
         elif verdict == "unchecked":
-            unchecked += 1
+            # An inline formula that cannot be read is mostly prose notation (k = m = 5, a list
+            # "W1 = U_kᵀ, W2 = U_k"), not a derivation: it is left out rather than counted.
+            unchecked += not chain.inline
         elif isinstance(detail, tuple):
             step, why = detail
             notes.append(f"derivation in {where}: `{_short(chain.sides[step])}` cannot be evaluated: {why}")
@@ -445,8 +508,9 @@ def chain_notes(found_rows: list[Row], joined: str) -> list[str]:
     summary = f"{checked} derivation chain{'s' if checked != 1 else ''} checked step by step"
     summary += f", {broken} with a step that does not hold" if broken else (", every step holds" if checked else "")
     if unchecked:
-        summary += (f"; {unchecked} not checked (only W1, W2, X, I, U_k and an eigenvalue matrix defined by "
-                    "XXᵀU_k = U_k(·) are read, and U_k only where W1 = U_kᵀ, W2 = U_k is set or no W appears)")
+        summary += (f"; {unchecked} not checked (only W1, W2, X, I, U_k, an eigenvalue matrix defined by "
+                    "XXᵀU_k = U_k(·), and traces and ‖·‖_F² of these are read, and U_k only where "
+                    "W1 = U_kᵀ, W2 = U_k is set or no W appears)")
     if len(found) > MAX_CHAINS:
         summary += f"; the {len(found) - MAX_CHAINS} after the first {MAX_CHAINS} were not looked at"
     return [*notes, summary]
@@ -484,6 +548,7 @@ def extract(text: str) -> dict:
                          "(a later answer revises an earlier one)")
     if not found:
         notes.append("no PCA / linear-autoencoder answers found (no ∂L/∂W equation, conditions or part (ii))")
-    notes += chain_notes(found_rows, "\n".join(turns))
+    # Derivations are also looked for in inline formulas ("For the second term: $tr(..) = tr(..)$").
+    notes += chain_notes(all_rows(turns, inline=True), "\n".join(turns))
     found["_notes"] = notes
     return found

@@ -35,8 +35,24 @@ def test_the_homework_transcript_is_graded_for_pca(seed_submission):
                      "pca_weights": ("not_answered", 0), "pca_argument": ("pending", 0)}
     notes = "\n".join(report.notes)
     assert "first_order_conditions read from the equations tagged (Condition 1) and (Condition 2)" in notes
-    assert "derivation chains checked step by step, every step holds" in notes
-    assert "does not hold" not in notes
+    # Its line 104, inline: the cyclic shift kept W2ᵀ, so W1XXᵀ (k×m) meets W2ᵀ (k×m) and the right side is not even
+    # a product. Line 108, tr(XᵀW1ᵀW2ᵀW2W1X) = tr(W2ᵀW2W1XXᵀW1ᵀ), is a right cyclic shift.
+    assert ("pca_autoencoder: derivation in part (i): step 1 does not hold: "
+            r"`\text{tr}(X^\top W_2 W_1 X)` = `\text{tr}(W_1 X X^\top W_2^\top)`") in report.notes
+    assert notes.count("does not hold") == 2  # that step, and the count
+    assert "9 derivation chains checked step by step, 1 with a step that does not hold; 2 not checked" in notes
+
+
+def test_the_homework_transcript_trace_steps():
+    need_seed()
+    turns = pt.scope(SEED.read_text(encoding="utf-8"))
+    found = {c.sides: pt.check_chain(c, {"substitution": False, "eigen": []})
+             for c in pt.chains(pt.all_rows(turns, inline=True)) if c.sides[0].startswith(r"\text{tr}")}
+    assert found == {
+        (r"\text{tr}(X^\top W_2 W_1 X)", r"\text{tr}(W_1 X X^\top W_2^\top)"): ("broken", 1),
+        (r"\text{tr}(X^\top W_1^\top W_2^\top W_2 W_1 X)",
+         r"\text{tr}(W_2^\top W_2 W_1 X X^\top W_1^\top)"): ("ok", None),
+    }
 
 
 def test_the_homework_transcript_keeps_to_the_pca_conversation():
@@ -241,3 +257,58 @@ $$W_2^\top W_2 W_1 X X^\top = W_1 X X^\top = W_2^\top X X^\top$$
     # The same chain in part (i), where nothing is substituted, does not hold.
     notes = pt.extract(chat(text.replace("Part (ii)", "Part (i)")))["_notes"]
     assert r"derivation in part (i): step 1 does not hold: `W_2^\top W_2 W_1 X X^\top` = `W_1 X X^\top`" in notes
+
+
+TRACES = chat(r"""
+### Part (i)
+
+By $\|A\|_F^2 = \operatorname{tr}(A^\top A)$ and $\operatorname{tr}(AB) = \operatorname{tr}(BA)$, with $k = m = 5$ say,
+
+$$\mathcal{L} = \|X - W_2 W_1 X\|_F^2 = \operatorname{tr}(X^\top X) - 2\operatorname{tr}(X^\top W_2 W_1 X) + \operatorname{tr}(X^\top W_1^\top W_2^\top W_2 W_1 X)$$
+
+The middle term: $\operatorname{tr}(X^\top W_2 W_1 X) = \operatorname{tr}(W_1 X X^\top W_2)$, and the last one
+\(\tr(X^\top W_1^\top W_2^\top W_2 W_1 X) = \tr(W_1 X X^\top W_1^\top W_2^\top W_2)\). Also $d\mathcal{L} = -2\operatorname{tr}(R^\top W_2\, dW_1\, X)$.
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = 2 W_2^\top (W_2 W_1 - I) X X^\top$$
+
+Setting the gradients to zero, the first-order conditions are
+
+$$\operatorname{tr}(W_1 X X^\top W_2) = \operatorname{tr}(W_2 W_1 X X^\top)$$
+
+$$W_2^\top W_2 W_1 X X^\top = W_2^\top X X^\top$$
+
+$$W_2 W_1 X X^\top W_1^\top = X X^\top W_1^\top$$
+
+Check: $W_2^\top W_2 W_1 X X^\top = W_2^\top X X^\top$ holds at the minimum.
+""")
+
+
+def test_trace_rewrites_are_checked_inline_and_displayed():
+    found = pt.extract(TRACES)
+    # The displayed expansion, two inline rewrites and the displayed tr = tr; the rules for unnamed A, B,
+    # the prose k = m = 5, the differential and the two-sided matrix conditions are not steps.
+    assert found["_notes"][-1] == "4 derivation chains checked step by step, every step holds"
+    # A trace equation compares numbers: it is never taken for a first-order condition.
+    assert found["first_order_conditions"] == [r"W_2^\top W_2 W_1 X X^\top = W_2^\top X X^\top",
+                                               r"W_2 W_1 X X^\top W_1^\top = X X^\top W_1^\top"]
+
+
+def test_a_wrong_trace_rewrite_is_named():
+    wrong = TRACES.replace(r"\tr(W_1 X X^\top W_1^\top W_2^\top W_2)", r"\tr(W_1^\top W_2^\top W_2 W_1 X^\top X)")
+    notes = pt.extract(wrong)["_notes"]
+    assert (r"derivation in part (i): step 1 does not hold: `\tr(X^\top W_1^\top W_2^\top W_2 W_1 X)` = "
+            r"`\tr(W_1^\top W_2^\top W_2 W_1 X^\top X)`") in notes
+    assert notes[-1] == "4 derivation chains checked step by step, 1 with a step that does not hold"
+
+
+def test_a_trace_of_a_non_square_matrix_cannot_be_evaluated():
+    notes = pt.extract(chat(r"Part (i): we have $\operatorname{tr}(W_1 X) = \operatorname{tr}(X W_1)$."))["_notes"]
+    assert ("derivation in part (i): `\\operatorname{tr}(W_1 X)` cannot be evaluated: "
+            "the trace needs a square matrix, but 'W_1 X' is k×n") in notes
+
+
+def test_the_trace_spellings_of_the_grammar_are_recognized():
+    from tests.unit.test_pca_parser import NORMS, TRACES as SPELLINGS
+
+    for text in SPELLINGS + NORMS:
+        assert pt.TRACE_WORD.search(text), text

@@ -55,6 +55,15 @@ EQUAL = [
     ("1/2 W1 + 1/2 W1", "W1"),
     ("W2 (W1 X)", "(W2 W1) X"),
     ("(W2 W1 - I)(W2 W1 - I)", "W2 W1 W2 W1 - 2 W2 W1 + I"),
+    # Traces: the cyclic property, the transpose, and the loss expanded.
+    ("tr(W1 W2)", "tr(W2 W1)"),
+    ("tr(X.T W2 W1 X)", "tr(W1 X X.T W2)"),
+    ("tr(X.T W1.T W2.T W2 W1 X)", "tr(W2.T W2 W1 X X.T W1.T)"),
+    ("tr(W2 W1 X X.T)", "tr((W2 W1 X X.T).T)"),
+    ("tr(W2 W1 X X.T)", "tr(W1.T W2.T X X.T)"),  # tr(AᵀS) = tr(AS) for a symmetric S
+    (r"\|X - W_2 W_1 X\|_F^2", "tr(X.T X) - 2 tr(X.T W2 W1 X) + tr(X.T W1.T W2.T W2 W1 X)"),
+    ("tr(W2 W1 - I)", "tr(W1 W2) - tr(I_m)"),
+    ("tr(W1 W2) W1", "W1 tr(W2 W1)"),
 ]
 NOT_EQUAL = [
     ("2*W2.T*(W2*W1 - I)*X*X.T", "W2.T*(W2*W1 - I)*X*X.T"),
@@ -64,6 +73,12 @@ NOT_EQUAL = [
     ("X X^T W1^T", "W1^T"),
     ("1.000001 W1", "W1"),  # a near miss: the tolerance is relative and tight
     ("W2 W1 + 0.000001 I", "W2 W1"),
+    # A permutation of the factors that is not cyclic changes the trace (AᵀA ≠ AAᵀ for A = W2 W1).
+    ("tr(W2 W1 X X.T W1.T W2.T)", "tr(W2 W1 W1.T W2.T X X.T)"),
+    ("tr(W2 W1 X X.T)", "tr(W1 W2 W1 W2)"),
+    ("2 tr(X.T W2 W1 X)", "tr(X.T W2 W1 X)"),
+    ("tr(W2 W1)", "W2 W1"),  # a number is not a matrix, whatever the values
+    ("tr(W1 W2)", "tr(I_k)"),
 ]
 
 
@@ -128,9 +143,23 @@ def test_reference_pca_weights_reach_the_minimum():
     ("(W2 W1 X)^T = X^T W2^T W1^T", 1),  # the second side does not even multiply
     ("W2 W1 - I = (W2 W1 - I)^T", 1),  # same shape (m×m), but W2 W1 is not symmetric
     ("W2 W1 - I = (W1^T W2^T - I)^T = W2 W1 - I_m", None),
+    # The cyclic property, and the transcript's slip: a shift that kept W2ᵀ, so the right side does not multiply.
+    (r"\text{tr}(X^\top W_1^\top W_2^\top W_2 W_1 X) = \text{tr}(W_2^\top W_2 W_1 X X^\top W_1^\top)", None),
+    (r"\text{tr}(X^\top W_2 W_1 X) = \text{tr}(W_1 X X^\top W_2^\top)", 1),
+    (r"\text{tr}(X^\top W_2 W_1 X) = \text{tr}(W_1 X X^\top W_2)", None),
+    ("tr(X' W2 W1 X) = tr(W1 X X' W2) = tr(W2 W1 X X') = tr(W1 W2 X X')", 3),
+    (r"\|X - W_2 W_1 X\|_F^2 = tr(X'X) - 2 tr(W1 X X' W2) + tr(X' W1' W2' W2 W1 X)", None),
+    ("tr(W2 W1) = W2 W1", 1),  # a number against a matrix
 ])
 def test_first_broken_step_of_a_chain(chain, step):
     assert first_broken_step(chain) == step
+
+
+def test_the_reference_loss_is_read_from_its_sympy_trace():
+    loss = M.typecheck(M.from_sympy(ref.loss_expr()), "")
+    assert loss.shape is None
+    for d, v in zip(draws(), values(loss)):
+        assert v == pytest.approx(ref.loss(d.env["W1"], d.env["W2"], d.env["X"]), rel=1e-12)
 
 
 def test_a_chain_segment_that_does_not_parse_is_a_format_error():

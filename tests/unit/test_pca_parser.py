@@ -2,6 +2,7 @@
 import time
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from grader.errors import FormatError
 from problems.pca_autoencoder import matexpr as M
 from problems.pca_autoencoder.equivalence import values
-from problems.pca_autoencoder.matexpr import Add, Ident, Mul, Num, Sym, T, Typed, Zero
+from problems.pca_autoencoder.matexpr import Add, Ident, Mul, Num, Sym, T, Trace, Typed, Zero
 
 W1, W2, X = Sym("W1"), Sym("W2"), Sym("X")
 I = Ident(None)
@@ -46,6 +47,24 @@ TREES = [
     ("W1 + 0", W1),
     (r"\mathbf{0}", Zero()),
     ("XX^T", Mul((X, T(X)))),
+]
+
+# tr(W1 W2) in every spelling of the trace, and ‖X‖_F² in every spelling of the norm (read as tr(XᵀX)).
+TR_W1_W2 = Trace(Mul((W1, W2)))
+TRACES = ["tr(W1 W2)", "tr(W1*W2)", r"\operatorname{tr}(W_1 W_2)", r"\mathrm{tr}(W_1 W_2)", r"\text{tr}(W_1 W_2)",
+          r"\mathrm{Tr}(W_1 W_2)", r"\operatorname{Tr}(W_1 W_2)", r"\tr(W_1 W_2)", "Tr(W1 W2)", "trace(W1 W2)",
+          r"\operatorname{tr}\left(W_1 W_2\right)", r"\text{tr}\big(W_1 W_2\big)", r"\operatorname{tr}[W_1 W_2]",
+          r"\operatorname{tr} \left[ W_{1} W_{2} \right]"]
+NORM_X = Trace(Mul((T(X), X)))
+NORMS = [r"\|X\|_F^2", "||X||_F^2", r"\lVert X \rVert_F^2", r"\Vert X\Vert_F^2", "‖X‖_F^2",
+         r"\left\| X \right\|_{F}^{2}", r"\|X\|^2_F", "||X||_F**2"]
+TREES += [(t, TR_W1_W2) for t in TRACES] + [(t, NORM_X) for t in NORMS] + [
+    ("2 tr(W1 W2) - 1", Add((Mul((Num(Fraction(2)), TR_W1_W2)), Num(Fraction(-1))))),
+    ("tr(W1 W2) W1", Mul((TR_W1_W2, W1))),
+    (r"\frac{\text{tr}(W_1 W_2)}{2}", Mul((Num(Fraction(1, 2)), TR_W1_W2))),
+    (r"\|X - W_2 W_1 X\|_F^2", Trace(Mul((T(Add((X, Mul((Num(Fraction(-1)), W2, W1, X))))),
+                                           Add((X, Mul((Num(Fraction(-1)), W2, W1, X)))))))),
+    (r"\|W_1\|_F^2 \|W_2\|_F^2", Mul((Trace(Mul((T(W1), W1))), Trace(Mul((T(W2), W2)))))),
 ]
 
 
@@ -93,6 +112,11 @@ ERRORS = [
      "  W1 / 0\n"
      "       ^"),
     ("", "this expression is empty\n  \n  ^"),
+    ("tr W1 W2",
+     "cannot read this expression: unexpected 'W1' at column 4\n"
+     "  tr W1 W2\n"
+     "     ^\n"
+     "expected: '(', '['"),
 ]
 
 
@@ -120,6 +144,28 @@ SHAPE_ERRORS = [
      "the size of 'I' cannot be told from the expression; write I_m or I_k\n"
      "  I\n"
      "  ^"),
+    ("tr(W1 X)",
+     "the trace needs a square matrix, but 'W1 X' is k×n\n"
+     "  tr(W1 X)\n"
+     "     ^"),
+    (r"\text{tr}(X^\top W_2)",
+     "the trace needs a square matrix, but 'X^\\\\top W_2' is n×k\n"
+     "  \\text{tr}(X^\\top W_2)\n"
+     "            ^"),
+    # W1 X Xᵀ is k×m and W2ᵀ is k×m: a cyclic shift that forgot to drop the transpose.
+    (r"\text{tr}(W_1 X X^\top W_2^\top)",
+     "these matrices cannot be multiplied: 'W_1 X X^\\\\top' is k×m but 'W_2^\\\\top' is k×m "
+     "(m columns against k rows)\n"
+     "  \\text{tr}(W_1 X X^\\top W_2^\\top)\n"
+     "                         ^"),
+    ("tr(W1 W2) + W1",
+     "a number cannot be added to a matrix: 'tr(W1 W2)' is a number\n"
+     "  tr(W1 W2) + W1\n"
+     "  ^"),
+    ("tr(I)",
+     "the size of 'I' cannot be told from the expression; write I_m or I_k\n"
+     "  tr(I)\n"
+     "     ^"),
 ]
 
 
@@ -148,6 +194,63 @@ def _ident_sizes(tree):
         return [tree.size]
     kids = getattr(tree, "terms", None) or getattr(tree, "factors", None) or ([tree.arg] if isinstance(tree, T) else [])
     return [s for k in kids for s in _ident_sizes(k)]
+
+
+@pytest.mark.parametrize("text,shape", [
+    ("tr(W1 W2)", None),
+    ("2 tr(W1 W2) + tr(W2 W1) - 3", None),  # numbers add up with numbers
+    ("tr(W1 W2) W1 - W1", ("k", "m")),  # a trace scales a matrix like a number does
+    ("tr(tr(W2 W1))", None),  # a number is 1×1, its own trace
+    (r"\|X - W_2 W_1 X\|_F^2", None),
+    ("tr(W2 W1 - I)", None),  # the identity takes its size from the square argument
+])
+def test_a_trace_is_a_number(text, shape):
+    assert M.typecheck(M.parse(text), text).shape == shape
+
+
+def test_a_trace_evaluates_with_numpy():
+    from problems.pca_autoencoder.equivalence import draws
+
+    for text, want in [("tr(W2 W1)", lambda e, s: np.trace(e["W2"] @ e["W1"])),
+                       (r"\|X - W_2 W_1 X\|_F^2", lambda e, s: np.sum((e["X"] - e["W2"] @ e["W1"] @ e["X"]) ** 2)),
+                       ("tr(W2 W1 - I) W1", lambda e, s: (np.trace(e["W2"] @ e["W1"]) - s["m"]) * e["W1"])]:
+        got = values(M.typecheck(M.parse(text), text))
+        for d, v in zip(draws(), got):
+            assert np.allclose(v, want(d.env, d.sizes), rtol=1e-12), text
+
+
+def test_the_grammar_has_no_conflicts():
+    """LALR resolves a shift/reduce conflict silently (as a shift); Lark logs each one under debug."""
+    import logging
+
+    from lark import Lark, logger
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        Lark(M._GRAMMAR, parser="lalr", lexer="contextual", debug=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert not [r.getMessage() for r in records if "onflict" in r.getMessage()]
+
+
+def test_a_norm_counts_its_argument_twice_against_the_bound():
+    # 98 terms: 198 parts as written, but the tree tr(AᵀA) holds the sum twice (201 nodes).
+    text = r"\|" + "W1 + " * 97 + r"W1\|_F^2"
+    with pytest.raises(FormatError) as e:
+        M.parse(text)
+    assert e.value.message.startswith("this expression is too long (more than 200 parts)")
+
+
+def test_equation_of_traces_against_zero():
+    eq = M.parse_equation("tr(W2 W1) = 0")
+    lhs, rhs = M.typecheck_equation(eq, "tr(W2 W1) = 0")
+    assert lhs.shape is None and rhs.shape is None  # the 0 beside a number is the number 0
 
 
 def test_equation_sides_and_zero():
@@ -198,6 +301,21 @@ def test_printing_round_trips():
     printed = M.to_text(GRAD1)
     assert printed == "2*W2.T*(W2*W1 - I)*X*X.T"
     assert M.parse(printed) == GRAD1
+    with_traces = M.parse(r"2\text{tr}(W_2 W_1) W_1 - \|X\|_F^2 W_1")
+    assert M.to_text(with_traces) == "2*tr(W2*W1)*W1 - tr(X.T*X)*W1"
+    assert M.parse(M.to_text(with_traces)) == with_traces
+
+
+def test_traces_to_and_from_sympy():
+    import sympy as sp
+
+    text = "tr(W2 W1) + 2 tr(X.T X) tr(W1 W2)"
+    typed = M.typecheck(M.parse(text), text)
+    expr = M.to_sympy(typed.tree)
+    assert isinstance(expr, sp.Add) and expr.atoms(sp.Trace)
+    assert M.from_sympy(expr) is not None
+    back = M.typecheck(M.from_sympy(expr), "")
+    assert np.allclose(values(back), values(typed), rtol=1e-12)
 
 
 def test_to_sympy_is_the_matrix_expression():
@@ -231,7 +349,8 @@ def test_bounds_fail_fast_as_format_errors(text, start):
 
 PIECES = ["W1", "W2", "X", "I", "I_k", "W_1", "W_{2}", r"\top", "^T", "^", ".T", "'", "*", "@", "/", "+", "-",
           "(", ")", "[", "]", "{", "}", r"\left(", r"\right)", r"\frac", r"\cdot", "0", "2", "1.5", " ", "=", "\\",
-          "_", "ᵀ", "−", "$", "**", "\x00", "\t", "é"]
+          "_", "ᵀ", "−", "$", "**", "\x00", "\t", "é", "tr", r"\text{tr}", r"\operatorname{Tr}", r"\|", r"\|_F^2",
+          "||", "_F^2"]
 
 
 @settings(max_examples=400, deadline=None)
