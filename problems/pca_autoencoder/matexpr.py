@@ -275,7 +275,7 @@ class _Build:
             if tok.type == "POWER":
                 raise FormatError(_caret(self.text, tok.start_pos + self.offset,
                                          f"only a transpose is allowed as an exponent here "
-                                         f"(write ^T, .T or '), not {tok.value.strip()!r}"))
+                                         f"(write ^T, .T or '), not {_q(tok.value.strip())}"))
             node = self._count(T(node, span=(node.span[0], tok.end_pos + self.offset)))
         return node
 
@@ -343,7 +343,7 @@ def _divide(top: Node, bottom: Node, span: tuple, text: str) -> Node:
     if not isinstance(bottom, Num):
         raise FormatError(_caret(text, bottom.span[0],
                                  "only division by a number is allowed; "
-                                 f"{text[bottom.span[0]:bottom.span[1]]!r} is a matrix"))
+                                 f"{_q(text[bottom.span[0]:bottom.span[1]])} is a matrix"))
     if bottom.value == 0:
         raise FormatError(_caret(text, bottom.span[0], "division by zero"))
     return scale(1 / bottom.value, _respan(top, span) if isinstance(top, Num) else top)
@@ -393,7 +393,7 @@ def parse(text: str, offset: int = 0, full_text: str | None = None) -> Node:
     except UnexpectedCharacters as e:
         col = offset + e.pos_in_stream
         word = _WORD.match(text, e.pos_in_stream)
-        what = f"unknown name {word.group()!r}" if word else f"unexpected {text[e.pos_in_stream]!r}"
+        what = f"unknown name {_q(word.group())}" if word else f"unexpected {_q(text[e.pos_in_stream])}"
         hint = " (the matrices are W1, W2, X and I)" if word else ""
         raise FormatError(_caret(full, col, f"cannot read this expression: {what} at column {col + 1}{hint}")
                           + (f"\nexpected: {_expected(e.allowed)}" if e.allowed else "")) from None
@@ -406,7 +406,7 @@ def parse(text: str, offset: int = 0, full_text: str | None = None) -> Node:
             what = "it ends too early"
         else:
             col = offset + e.token.start_pos
-            what = f"unexpected {e.token.value!r} at column {col + 1}"
+            what = f"unexpected {_q(e.token.value)} at column {col + 1}"
         raise FormatError(_caret(full, col, f"cannot read this expression: {what}")
                           + f"\nexpected: {_expected(e.accepts or e.expected)}") from None
     except UnexpectedInput as e:  # any other Lark input error: still the student's text
@@ -501,6 +501,11 @@ class _Dims:
         return True
 
 
+def _q(text: str) -> str:
+    """Quote a piece of the student's expression as written (repr would double every LaTeX backslash)."""
+    return f'"{text}"' if "'" in text else f"'{text}'"
+
+
 def show_shape(shape) -> str:
     """'k×m' for a matrix shape, 'a number' for a scalar."""
     return "a number" if shape is None else f"{shape[0]}×{shape[1]}"
@@ -583,7 +588,7 @@ def _infer(node: Node, text: str, dims: _Dims, unknowns: dict):
         # A number is a 1×1 matrix, its own trace; a matrix must be square.
         if inner is not None and not dims.unify(inner[0], inner[1]):
             raise FormatError(_caret(text, node.arg.span[0],
-                                     f"the trace needs a square matrix, but {_quote(text, node.arg)!r} is "
+                                     f"the trace needs a square matrix, but {_q(_quote(text, node.arg))} is "
                                      f"{_show(inner, dims)}"))
         return None
     if isinstance(node, Mul):
@@ -599,8 +604,8 @@ def _infer(node: Node, text: str, dims: _Dims, unknowns: dict):
                 left_text = text[left.span[0]:f.span[0]].strip().rstrip("*@").strip() or _quote(text, left)
                 raise FormatError(_caret(
                     text, f.span[0],
-                    f"these matrices cannot be multiplied: {left_text!r} is {_show(current, dims)} "
-                    f"but {_quote(text, f)!r} is {_show(s, dims)} "
+                    f"these matrices cannot be multiplied: {_q(left_text)} is {_show(current, dims)} "
+                    f"but {_q(_quote(text, f))} is {_show(s, dims)} "
                     f"({_show_dim(current[1], dims)} columns against {_show_dim(s[0], dims)} rows)"))
             current = (current[0], s[1])
         return current
@@ -612,14 +617,14 @@ def _infer(node: Node, text: str, dims: _Dims, unknowns: dict):
         if len(mats) != len(shapes):
             lone = next(t for s, t in shapes if s is None)
             raise FormatError(_caret(text, lone.span[0],
-                                     f"a number cannot be added to a matrix: {_quote(text, lone)!r} is a number"
+                                     f"a number cannot be added to a matrix: {_q(_quote(text, lone))} is a number"
                                      + (f" (did you mean {_quote(text, lone)}I?)" if isinstance(lone, Num) else "")))
         first, first_term = mats[0]
         for s, t in mats[1:]:
             if not (dims.unify(first[0], s[0]) and dims.unify(first[1], s[1])):
                 raise FormatError(_caret(text, t.span[0],
-                                         f"these matrices cannot be added: {_quote(text, first_term)!r} is "
-                                         f"{_show(first, dims)} but {_quote(text, t)!r} is {_show(s, dims)}"))
+                                         f"these matrices cannot be added: {_q(_quote(text, first_term))} is "
+                                         f"{_show(first, dims)} but {_q(_quote(text, t))} is {_show(s, dims)}"))
         return first
     raise ConfigError(f"unknown node {type(node).__name__}")
 
@@ -637,7 +642,7 @@ def _resolve(node: Node, shape, text: str, dims: _Dims, unknowns: dict) -> Typed
         d = dims.find(d)
         if not isinstance(d, str):
             raise FormatError(_caret(text, where.span[0],
-                                     f"the size of {_quote(text, where)!r} cannot be told from the expression; "
+                                     f"the size of {_q(_quote(text, where))} cannot be told from the expression; "
                                      "write I_m or I_k"))
         return d
 

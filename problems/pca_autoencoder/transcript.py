@@ -425,7 +425,7 @@ def _with_pca(side: str, eigen: list) -> str:
 
 
 def check_chain(chain: Chain, context: dict) -> tuple[str, object]:
-    """('ok' | 'broken' | 'unchecked', the first broken step number, (side, why), or a reason).
+    """('ok', None), ('broken', (step, why)), ('unreadable', (side, why)) or ('unchecked', reason).
 
     In part (ii), once the chat has set W1 = U_kᵀ and W2 = U_k, a chain in W1,
     W2 alone that fails at random matrices is tried again at the principal
@@ -459,15 +459,19 @@ def _check(chain: Chain, context: dict, pca: bool) -> tuple[str, object]:
     except FormatError as e:
         if "cannot be told" in e.message or "too large" in e.message:
             return "unchecked", "its first side cannot be evaluated on its own"
-        return "broken", (first, e.message.splitlines()[0])
+        return "unreadable", (first, e.message.splitlines()[0])
     for i, tree in enumerate(trees[1:], start=1):
         try:
             current = matexpr.typecheck(tree, checked[i], previous.shape)
             current_values = values(current, points)
-        except FormatError:
-            return "broken", first + i
-        if current.shape != previous.shape or not _close(previous_values, current_values):
-            return "broken", first + i
+        except FormatError as e:
+            return "broken", (first + i, f"its right side cannot be evaluated: {e.message.splitlines()[0]}")
+        if current.shape != previous.shape:
+            return "broken", (first + i, f"its left side is {matexpr.show_shape(previous.shape)}, "
+                                         f"its right side {matexpr.show_shape(current.shape)}")
+        if not _close(previous_values, current_values):
+            where = "random X, with W1 = U_kᵀ and W2 = U_k its top-k eigenvectors" if points is not None else "random W1, W2, X"
+            return "broken", (first + i, f"the two sides differ at {where}")
         previous, previous_values = current, current_values
     return "ok", None
 
@@ -495,12 +499,13 @@ def chain_notes(found_rows: list[Row], joined: str) -> list[str]:
             # An inline formula that cannot be read is mostly prose notation (k = m = 5, a list
             # "W1 = U_kᵀ, W2 = U_k"), not a derivation: it is left out rather than counted.
             unchecked += not chain.inline
-        elif isinstance(detail, tuple):
+        elif verdict == "unreadable":
             step, why = detail
             notes.append(f"derivation in {where}: `{_short(chain.sides[step])}` cannot be evaluated: {why}")
         else:
-            notes.append(f"derivation in {where}: step {detail} does not hold: "
-                         f"`{_short(chain.sides[detail - 1])}` = `{_short(chain.sides[detail])}`")
+            step, why = detail
+            notes.append(f"derivation in {where}: step {step} does not hold: "
+                         f"`{_short(chain.sides[step - 1])}` = `{_short(chain.sides[step])}` ({why})")
     broken = len(notes)
     checked = ok + broken
     if checked + unchecked == 0:

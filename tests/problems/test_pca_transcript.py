@@ -38,7 +38,9 @@ def test_the_homework_transcript_is_graded_for_pca(seed_submission):
     # Its line 104, inline: the cyclic shift kept W2ᵀ, so W1XXᵀ (k×m) meets W2ᵀ (k×m) and the right side is not even
     # a product. Line 108, tr(XᵀW1ᵀW2ᵀW2W1X) = tr(W2ᵀW2W1XXᵀW1ᵀ), is a right cyclic shift.
     assert ("pca_autoencoder: derivation in part (i): step 1 does not hold: "
-            r"`\text{tr}(X^\top W_2 W_1 X)` = `\text{tr}(W_1 X X^\top W_2^\top)`") in report.notes
+            r"`\text{tr}(X^\top W_2 W_1 X)` = `\text{tr}(W_1 X X^\top W_2^\top)` (its right side cannot be evaluated: "
+            r"these matrices cannot be multiplied: 'W_1 X X^\top' is k×m but 'W_2^\top' is k×m "
+            "(m columns against k rows))") in report.notes
     assert notes.count("does not hold") == 2  # that step, and the count
     assert "9 derivation chains checked step by step, 1 with a step that does not hold; 2 not checked" in notes
 
@@ -49,7 +51,9 @@ def test_the_homework_transcript_trace_steps():
     found = {c.sides: pt.check_chain(c, {"substitution": False, "eigen": []})
              for c in pt.chains(pt.all_rows(turns, inline=True)) if c.sides[0].startswith(r"\text{tr}")}
     assert found == {
-        (r"\text{tr}(X^\top W_2 W_1 X)", r"\text{tr}(W_1 X X^\top W_2^\top)"): ("broken", 1),
+        (r"\text{tr}(X^\top W_2 W_1 X)", r"\text{tr}(W_1 X X^\top W_2^\top)"): ("broken", (1, (
+            r"its right side cannot be evaluated: these matrices cannot be multiplied: 'W_1 X X^\top' is k×m but "
+            r"'W_2^\top' is k×m (m columns against k rows)"))),
         (r"\text{tr}(X^\top W_1^\top W_2^\top W_2 W_1 X)",
          r"\text{tr}(W_2^\top W_2 W_1 X X^\top W_1^\top)"): ("ok", None),
     }
@@ -113,7 +117,8 @@ $$\frac{\partial \mathcal{L}}{\partial W_1} = 2 W_2^\top (W_2 W_1 - I) X X^\top 
 def test_a_broken_step_is_named():
     found = pt.extract(BROKEN)
     assert ("derivation in part (i): step 2 does not hold: "
-            r"`2 W_2^\top (W_2 W_1 - I) X X^\top` = `2 W_2^\top W_2 W_1 X X^\top - W_2^\top X X^\top`") in found["_notes"]
+            r"`2 W_2^\top (W_2 W_1 - I) X X^\top` = `2 W_2^\top W_2 W_1 X X^\top - W_2^\top X X^\top` "
+            "(the two sides differ at random W1, W2, X)") in found["_notes"]
     assert "1 derivation chain checked step by step, 1 with a step that does not hold" in found["_notes"]
 
 
@@ -129,7 +134,9 @@ $$\begin{aligned}
 """))
     assert found["grad_W2"] == r"2 (W_2 W_1 - I) X^\top X W_1^\top"
     assert ("derivation in part (i): step 3 does not hold: "
-            r"`2 W_2 W_1 X X^\top W_1^\top - 2 X X^\top W_1^\top` = `2 (W_2 W_1 - I) X^\top X W_1^\top`") in found["_notes"]
+            r"`2 W_2 W_1 X X^\top W_1^\top - 2 X X^\top W_1^\top` = `2 (W_2 W_1 - I) X^\top X W_1^\top` "
+            r"(its right side cannot be evaluated: these matrices cannot be multiplied: '(W_2 W_1 - I)' is m×m "
+            r"but 'X^\top' is n×m (m columns against n rows))") in found["_notes"]
 
 
 def test_u_k_chains_are_checked_at_the_principal_components():
@@ -141,7 +148,8 @@ $$W_2 W_1 X X^\top W_1^\top = U_k U_k^\top X X^\top U_k = U_k \Lambda_k = X X^\t
 $$W_2 W_1 X X^\top = U_k U_k^\top X X^\top = X X^\top$$
 """))
     notes = found["_notes"]
-    assert r"derivation in part (ii): step 2 does not hold: `U_k U_k^\top X X^\top` = `X X^\top`" in notes
+    assert (r"derivation in part (ii): step 2 does not hold: `U_k U_k^\top X X^\top` = `X X^\top` (the two sides "
+            "differ at random X, with W1 = U_kᵀ and W2 = U_k its top-k eigenvectors)") in notes
     assert "2 derivation chains checked step by step, 1 with a step that does not hold" in notes
 
 
@@ -256,7 +264,8 @@ $$W_2^\top W_2 W_1 X X^\top = W_1 X X^\top = W_2^\top X X^\top$$
     assert pt.extract(chat(text))["_notes"][-1] == "1 derivation chain checked step by step, every step holds"
     # The same chain in part (i), where nothing is substituted, does not hold.
     notes = pt.extract(chat(text.replace("Part (ii)", "Part (i)")))["_notes"]
-    assert r"derivation in part (i): step 1 does not hold: `W_2^\top W_2 W_1 X X^\top` = `W_1 X X^\top`" in notes
+    assert (r"derivation in part (i): step 1 does not hold: `W_2^\top W_2 W_1 X X^\top` = `W_1 X X^\top` "
+            "(the two sides differ at random W1, W2, X)") in notes
 
 
 TRACES = chat(r"""
@@ -297,7 +306,8 @@ def test_a_wrong_trace_rewrite_is_named():
     wrong = TRACES.replace(r"\tr(W_1 X X^\top W_1^\top W_2^\top W_2)", r"\tr(W_1^\top W_2^\top W_2 W_1 X^\top X)")
     notes = pt.extract(wrong)["_notes"]
     assert (r"derivation in part (i): step 1 does not hold: `\tr(X^\top W_1^\top W_2^\top W_2 W_1 X)` = "
-            r"`\tr(W_1^\top W_2^\top W_2 W_1 X^\top X)`") in notes
+            r"`\tr(W_1^\top W_2^\top W_2 W_1 X^\top X)` (its right side cannot be evaluated: these matrices cannot be "
+            r"multiplied: 'W_1^\top W_2^\top W_2 W_1' is m×m but 'X^\top' is n×m (m columns against n rows))") in notes
     assert notes[-1] == "4 derivation chains checked step by step, 1 with a step that does not hold"
 
 
@@ -312,3 +322,13 @@ def test_the_trace_spellings_of_the_grammar_are_recognized():
 
     for text in SPELLINGS + NORMS:
         assert pt.TRACE_WORD.search(text), text
+
+
+def test_a_step_between_different_shapes_says_both():
+    found = pt.extract(chat(r"""
+Part (i):
+
+$$W_2^\top W_2 W_1 X X^\top = W_2^\top W_2 W_1 X X^\top = X X^\top W_1^\top W_2^\top W_2$$
+"""))
+    assert (r"derivation in part (i): step 2 does not hold: `W_2^\top W_2 W_1 X X^\top` = "
+            r"`X X^\top W_1^\top W_2^\top W_2` (its left side is k×m, its right side m×k)") in found["_notes"]

@@ -149,12 +149,12 @@ SHAPE_ERRORS = [
      "  tr(W1 X)\n"
      "     ^"),
     (r"\text{tr}(X^\top W_2)",
-     "the trace needs a square matrix, but 'X^\\\\top W_2' is n×k\n"
+     "the trace needs a square matrix, but 'X^\\top W_2' is n×k\n"
      "  \\text{tr}(X^\\top W_2)\n"
      "            ^"),
     # W1 X Xᵀ is k×m and W2ᵀ is k×m: a cyclic shift that forgot to drop the transpose.
     (r"\text{tr}(W_1 X X^\top W_2^\top)",
-     "these matrices cannot be multiplied: 'W_1 X X^\\\\top' is k×m but 'W_2^\\\\top' is k×m "
+     "these matrices cannot be multiplied: 'W_1 X X^\\top' is k×m but 'W_2^\\top' is k×m "
      "(m columns against k rows)\n"
      "  \\text{tr}(W_1 X X^\\top W_2^\\top)\n"
      "                         ^"),
@@ -162,6 +162,11 @@ SHAPE_ERRORS = [
      "a number cannot be added to a matrix: 'tr(W1 W2)' is a number\n"
      "  tr(W1 W2) + W1\n"
      "  ^"),
+    # A piece holding the transpose mark ' is quoted with double quotes, LaTeX backslashes as written.
+    ("W1' + W1",
+     "these matrices cannot be added: \"W1'\" is m×k but 'W1' is k×m\n"
+     "  W1' + W1\n"
+     "        ^"),
     ("tr(I)",
      "the size of 'I' cannot be told from the expression; write I_m or I_k\n"
      "  tr(I)\n"
