@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import wire
-from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash
+from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash, StudentFault
 from grader.model import Submission
 from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
 from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, short_repr
@@ -235,3 +235,28 @@ def _first_line(text: str | None) -> str:
     lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
     return lines[-1].strip() if lines else "unknown error"
 
+
+
+RESPONSE_CAP = 10_000  # characters of a free response kept for the TA (an essay of 100 words is ~700)
+
+
+def free_responses(answers: Answers, problems) -> tuple:
+    """((problem, part, text), ...) for each manual part answered with a string, capped, for the TA's pages.
+
+    A part whose answer is missing, not a string, or cannot be fetched any more
+    is left out: its checks already say what is wrong with it.
+    """
+    out = []
+    for problem in problems:
+        for part in problem.parts:
+            if part.kind != "manual":
+                continue
+            try:
+                text = answers.value(part.name) if answers.has(part.name) else None
+            except StudentFault:
+                continue
+            if type(text) is str:
+                if len(text) > RESPONSE_CAP:
+                    text = text[:RESPONSE_CAP] + f"\n... ({len(text) - RESPONSE_CAP} more characters not shown)"
+                out.append((problem.name, part.name, text))
+    return tuple(out)

@@ -112,6 +112,7 @@ class Report:
     output: str = ""  # what the submission printed (capped)
     sandboxed: bool = True
     problems: tuple = field(default=())  # ((name, title), ...)
+    responses: tuple = ()  # ((problem, part, text), ...): the free responses, for the TA who scores them
 
     @property
     def score(self) -> float:

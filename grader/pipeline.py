@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader.collect import Answers
+from grader.collect import Answers, free_responses
 from grader.errors import GraderError, SubmissionError
 from grader.extract import extract_answers
 from grader.load import load, student_id
@@ -71,6 +71,7 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
         try:
             checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds))
+            responded = Outcome.of("responses", lambda: free_responses(answers, problems), catch=(GraderError,))
         finally:
             output = answers.close()
         failed = checked if not checked.ok else (extracted if not extracted.ok else None)
@@ -87,9 +88,10 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         elif not collected.ok:
             import_error = collected.error
         notes = tuple(sub.notes) + tuple(f"[staff] {n}" for n in staff)
-        return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, (loaded, extracted, collected, checked, scored))),
+        stages = tuple(map(_stage, (loaded, extracted, collected, checked, responded, scored)))
+        return Report(student, config.mode, sub.kind, results, scored.value or (), stages,
                       import_error=import_error, notes=notes, output=output, sandboxed=config.sandbox.use_bwrap,
-                      problems=titles)
+                      problems=titles, responses=responded.value or ())
 
 
 def submissions_in(folder: Path) -> list[Path]:

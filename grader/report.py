@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jinja2
 
-from grader.model import CHECK_BROKEN, PENDING, Report
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PENDING, Report
+from grader.types import count_words
 
 STATUS_WORDS = {
     "passed": "passed", "partial": "partly right", "wrong": "wrong", "format": "format error",
@@ -95,6 +96,30 @@ def write_grades_csv(reports: list[Report], path: Path) -> None:
             w.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
 
 
+def render_manual(reports: list[Report]) -> str | None:
+    """The TA's page for the free responses: per manual part, its rubric and every student's answer; None if none."""
+    questions, pending = [], 0
+    for problem, part in _part_columns(reports):
+        answers = []
+        for r in reports:
+            p = next((x for x in r.parts if (x.problem, x.part) == (problem, part)), None)
+            if p is None or p.kind != "manual":
+                continue
+            text = next((t for a, b, t in r.responses if (a, b) == (problem, part)), None)
+            shown = "awaiting a score" if p.pending else (STATUS_WORDS.get(p.status, p.status) if p.status in (
+                NOT_ANSWERED, FORMAT, CHECK_BROKEN) else f"scored {p.score:g}/{p.points:g}")
+            answers.append({"student": r.student, "status": p.status, "shown_status": shown, "text": text,
+                            "words": count_words(text) if text is not None else 0})
+            pending += p.pending
+        if answers:
+            first = next(x for x in reports[0].parts if (x.problem, x.part) == (problem, part))
+            questions.append({"key": f"{problem}.{part}", "points": first.points, "rubric": first.rubric,
+                              "answers": answers, "pending": sum(a["status"] == PENDING for a in answers)})
+    if not questions:
+        return None
+    return _env.get_template("manual.html.j2").render(questions=questions, pending=pending)
+
+
 def write_outputs(reports: list[Report], out: Path) -> None:
     """Write every file of the answer contract for a batch into `out`."""
     out.mkdir(parents=True, exist_ok=True)
@@ -110,6 +135,9 @@ def write_outputs(reports: list[Report], out: Path) -> None:
             (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
                                          encoding="utf-8")
     (out / "summary.html").write_text(render_summary(reports), encoding="utf-8")
+    manual = render_manual(reports)
+    if manual is not None:
+        (out / "manual.html").write_text(manual, encoding="utf-8")
     write_grades_csv(reports, out / "grades.csv")
 
 

@@ -22,6 +22,7 @@ def report_to_json(report: Report) -> dict:
     data["stages"] = [{"stage": o.stage, "error": o.error, "seconds": o.seconds} for o in report.stages]
     data["notes"] = list(report.notes)
     data["problems"] = [list(p) for p in report.problems]
+    data["responses"] = [list(r) for r in report.responses]
     return data
 
 
@@ -37,6 +38,7 @@ def report_from_json(data: dict) -> Report:
     data["stages"] = tuple(Outcome(s["stage"], None, s["error"], s["seconds"]) for s in data["stages"])
     data["notes"] = tuple(data["notes"])
     data["problems"] = tuple(tuple(p) for p in data["problems"])
+    data["responses"] = tuple(tuple(r) for r in data.get("responses", ()))
     return Report(**data)
 
 

@@ -6,6 +6,7 @@ and raises `FormatError` saying what was expected and what was got
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,13 @@ import numpy as np
 from grader.errors import FormatError
 
 REPR_CAP = 200
+# A word as a reader counts it: letters or digits, joined by inner apostrophes or hyphens ("don't", "one-cycle").
+WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def count_words(text: str) -> int:
+    """How many words a reader would count in `text` (punctuation, dashes and LaTeX markup are not words)."""
+    return len(WORD.findall(text))
 
 
 def short_repr(value, cap: int = REPR_CAP) -> str:

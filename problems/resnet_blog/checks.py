@@ -1,18 +1,15 @@
 """Claims for resnet_blog: the two facts (time and accuracy), two free responses, and the speed run."""
 from __future__ import annotations
 
-import re
-
 from grader.claims import claim
 from grader.errors import FormatError, Wrong
-from grader.types import NUMBER, STR, AnyOf, DictOf, short_repr
+from grader.types import NUMBER, STR, AnyOf, DictOf, count_words, short_repr
 from problems.resnet_blog import facts
 from problems.resnet_blog.speedrun import grade_train_fast
 from problems.resnet_blog.units import UnitError, parse_accuracy, parse_time, show_percent, show_seconds
 
 NUMBER_OR_TEXT = AnyOf((NUMBER, STR))
 FACT = DictOf((("time_s", NUMBER_OR_TEXT), ("accuracy", NUMBER_OR_TEXT)))
-WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 def _field(answers, part: str, key: str):
@@ -82,7 +79,7 @@ def check_accuracy(answers, part: str) -> None:
 def check_word_count(answers, part: str) -> None:
     """Pass when the free response has between MIN_WORDS and MAX_WORDS words."""
     text = answers.value(part, STR)
-    n = len(WORD.findall(text))
+    n = count_words(text)
     if not facts.MIN_WORDS <= n <= facts.MAX_WORDS:
         raise Wrong(
             f"{part} should be about 100 words; it has {n} word{'s' if n != 1 else ''}"

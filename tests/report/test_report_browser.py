@@ -83,3 +83,28 @@ def test_a_ta_score_shows_in_the_report_and_the_summary_after_grader_manual(grad
     page.goto((out / "summary.html").as_uri())
     row = page.locator("tr.student-row", has_text="tokens_swapped")
     assert f"{before + 3:g}" in row.inner_text()
+
+
+def test_the_ta_page_shows_each_free_response_as_text(page, tmp_path):
+    """manual.html: every student's answer to a free-response part, a hostile one shown as text, not run."""
+    subs = tmp_path / "subs"
+    shutil.copytree(EXAMPLES / "seq2seq_translation" / "correct", subs / "alice")
+    hostile = subs / "mallory"
+    hostile.mkdir()
+    (hostile / "answers.py").write_text(
+        "vertical_stacking_problem = \"<script>document.title='pwned'</script><img src=x onerror=alert(1)> lengths differ\"\n")
+    out = tmp_path / "out"
+    flags = [] if shutil.which("bwrap") else ["--no-sandbox"]
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), "--problem",
+                           "seq2seq_translation", *flags], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    page.goto((out / "manual.html").as_uri())
+    assert page.title() == "HW7 free responses to score"
+    question = page.locator('section[data-part="seq2seq_translation.vertical_stacking_problem"]')
+    students = question.locator("div.response")
+    assert [students.nth(i).get_attribute("data-student") for i in range(students.count())] == ["alice", "mallory"]
+    assert "<script>document.title='pwned'</script>" in students.nth(1).locator("pre").inner_text()
+    assert page.locator("img").count() == 0
+    page.goto((out / "mallory" / "report.html").as_uri())
+    assert "lengths differ" in page.locator('section.response').inner_text()
+    assert page.title() == "HW7 report: mallory"

@@ -25,9 +25,12 @@ def report(student: str, essay: str = PENDING) -> Report:
               check("proof", "proof_step_1", 2, PENDING, message="has 80 words"),
               check("proof", "proof_step_2", 4, PENDING))
     stages = (Outcome("load", None, None, 0.01), Outcome("collect", None, "StudentCrash: boom", 1.5))
+    responses = (("p", "proof", f"{student}'s proof: <b>by induction</b> on n"),)
+    if essay == PENDING:
+        responses = (("p", "essay", f"An essay by {student}."),) + responses
     return Report(student, "grade", "module", checks, score((PROBLEM,), checks), stages, import_error="boom",
                   notes=("answers.py wins", "[staff] look here"), output="hello\n", sandboxed=False,
-                  problems=(("p", "Problem P"),))
+                  problems=(("p", "Problem P"),), responses=responses)
 
 
 def batch() -> list[Report]:
