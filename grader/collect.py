@@ -20,6 +20,9 @@ from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
 from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, short_repr
 
 MAX_RESTARTS = 3
+# A function that ran out of time is called again by later claims (a hang on one input should not cost
+# the claims about other inputs), but not after this many hangs: each one costs the full timeout.
+MAX_HANGS = 2
 
 
 def _module_info(obj: dict) -> ModuleInfo:
@@ -86,7 +89,7 @@ class Answers:
         self.outputs: list[str] = []
         self.imported: ImportResult | None = None
         self.static = dict(submission.static_answers)
-        self.hung: dict[str, str] = {}  # function name -> what happened when it was last called
+        self.hung: dict[str, list[str]] = {}  # function name -> the calls of it that ran out of time
         self.inputs: Path | None = None  # where big arguments are saved for the worker (made on first use)
         self._spilled = 0
 
@@ -182,16 +185,16 @@ class Answers:
         if self.submission.kind == "transcript":
             raise NotAnswered(f"{name} is code, which a transcript cannot answer: submit answers.py or a notebook")
         self._require(name)
-        if name in self.hung:
-            # A function that already ran out of time is not run again: each hang would cost the full timeout.
-            raise StudentCrash(f"{format_call(name, args, kwargs)}: not run, because {self.hung[name]}")
+        if len(self.hung.get(name, ())) >= MAX_HANGS:
+            raise StudentCrash(f"{format_call(name, args, kwargs)}: not run, because {MAX_HANGS} earlier calls ran out "
+                               f"of time: {'; '.join(self.hung[name])}")
         msg = {"op": "call", "name": name, "args": wire.encode(list(args), spill=self._spill),
                "kwargs": wire.encode(dict(kwargs), spill=self._spill)}
         try:
             return self._fetch(msg, format_call(name, args, kwargs), timeout)
         except StudentCrash as exc:
             if exc.timed_out:
-                self.hung[name] = f"an earlier call {exc.message.splitlines()[0]}"
+                self.hung.setdefault(name, []).append(exc.message.splitlines()[0])
             raise
 
     def _spill(self, arr: np.ndarray) -> str:
