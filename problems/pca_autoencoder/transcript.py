@@ -53,6 +53,8 @@ STOPS = [r"\bres-?net", r"machine translation", r"\bseq2seq\b", r"regulari[sz]ed
 # since it too speaks of linear autoencoders and principal components.
 REGULARIZED_TURN = re.compile(r"regulari[sz]ed|weight decay|"
                               r"\\\|\s*W\s*_?\s*\{?\s*[12]\s*\}?\s*\\\||‖\s*W\s*_?\s*[12₁₂]\s*‖", re.IGNORECASE)
+REGULARIZED_LEAD_LINES = 2  # a turn about that problem says so in its first lines ...
+REGULARIZED_HITS = 3  # ... or mentions it this often
 MAX_ARGUMENT_CHARS = 4000
 MAX_NOTE_SIDE = 160
 MAX_CHAINS = 100  # chains checked per transcript
@@ -108,6 +110,16 @@ TRACE_WORD = re.compile(r"\\(?:operatorname|mathrm|textrm|text)\s*\{\s*(?:tr|Tr|
 
 # ---------------------------------------------------------------- where the answers are
 
+def about_regularized(turn: str) -> bool:
+    """Whether an assistant turn answers the regularized autoencoder rather than PCA.
+
+    Such a turn names its topic early, or keeps coming back to it; a PCA answer
+    that mentions weight decay once in passing ("unlike weight decay, ...") is kept.
+    """
+    opening = "\n".join([line for line in turn.splitlines() if line.strip()][:REGULARIZED_LEAD_LINES])
+    return bool(REGULARIZED_TURN.search(opening)) or len(REGULARIZED_TURN.findall(turn)) >= REGULARIZED_HITS
+
+
 def scope(text: str) -> list[str]:
     """The assistant's turns about this problem, clipped to its part of the chat (empty when PCA is never discussed).
 
@@ -127,7 +139,7 @@ def scope(text: str) -> list[str]:
         ends = [m.start() for p in STOPS for m in [re.search(p, body[1:], re.IGNORECASE)] if m]
         if ends:
             body = body[:min(ends) + 1]
-        if turn.role == "assistant" and not REGULARIZED_TURN.search(body):
+        if turn.role == "assistant" and not about_regularized(body):
             out.append(body)
         if ends:
             break

@@ -332,3 +332,21 @@ $$W_2^\top W_2 W_1 X X^\top = W_2^\top W_2 W_1 X X^\top = X X^\top W_1^\top W_2^
 """))
     assert (r"derivation in part (i): step 2 does not hold: `W_2^\top W_2 W_1 X X^\top` = "
             r"`X X^\top W_1^\top W_2^\top W_2` (its left side is k×m, its right side m×k)") in found["_notes"]
+
+
+def test_a_pca_answer_that_mentions_weight_decay_in_passing_is_kept():
+    aside = GOOD.replace("### Part (ii)", "(Unlike weight decay, nothing in this loss shrinks the weights.)\n\n### Part (ii)")
+    assert pt.about_regularized(aside.split("**Assistant**")[1]) is False
+    found = pt.extract(aside)
+    assert found["grad_W1"] == r"2 W_2^\top (W_2 W_1 - I) X X^\top"
+    assert found["pca_argument"] == pt.extract(GOOD)["pca_argument"]
+
+
+def test_a_turn_that_opens_with_the_regularized_problem_is_left_out():
+    regularized = chat(r"""
+For the $\ell_2$-regularized autoencoder with weight decay $\lambda$:
+
+$$\frac{\partial \mathcal{L}}{\partial W_1} = 2 W_2^\top (W_2 W_1 - I) X X^\top + 2 \lambda W_1$$
+""")
+    assert pt.about_regularized(regularized.split("**Assistant**")[1]) is True
+    assert "grad_W1" not in pt.extract(regularized)
