@@ -228,11 +228,19 @@ def gpu_device_nodes() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*"))
 
 
-def worker_env() -> dict:
-    """The environment inside the sandbox: nothing of the grader's."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-            "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-            "PYTHONDONTWRITEBYTECODE": "1"}
+# Where the machine's CUDA driver is found and which GPUs are meant: set by whoever runs the grader (GPU
+# containers often find libcuda through LD_LIBRARY_PATH), never by a student, so passed on with --gpu.
+GPU_ENV = ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
+
+
+def worker_env(gpu: bool = False) -> dict:
+    """The environment inside the sandbox: nothing of the grader's, but for the GPU's settings with `gpu`."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+           "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    if gpu:
+        env.update({k: os.environ[k] for k in GPU_ENV if k in os.environ})
+    return env
 
 
 class WorkerDied(Exception):
@@ -277,7 +285,7 @@ class Worker:
             cwd = str(folder.resolve())
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=cwd,
-                                         env=worker_env(), pass_fds=(req_r, rep_w), preexec_fn=confine,
+                                         env=worker_env(config.gpu), pass_fds=(req_r, rep_w), preexec_fn=confine,
                                          start_new_session=True)
         except (OSError, subprocess.SubprocessError) as exc:
             for fd in (req_r, rep_w, out_r, out_w, self.req_w, self.rep_r):

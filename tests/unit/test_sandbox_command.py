@@ -42,3 +42,15 @@ def test_the_submission_and_inputs_are_read_only(tmp_path):
     assert (str(Path(tmp_path).resolve()), sandbox.SUBMISSION_IN_SANDBOX) in ro
     assert (str(inputs), sandbox.INPUTS_IN_SANDBOX) in ro
     assert not pairs(cmd, "--bind")
+
+
+def test_the_worker_gets_the_drivers_library_path_only_with_the_gpu(monkeypatch):
+    """GPU containers often find libcuda through LD_LIBRARY_PATH; without the GPU nothing of the grader's passes."""
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/usr/local/nvidia/lib64")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    monkeypatch.setenv("HW7_GRADER_SECRET", "never inside")
+    plain, gpu = sandbox.worker_env(), sandbox.worker_env(gpu=True)
+    assert "LD_LIBRARY_PATH" not in plain and "CUDA_VISIBLE_DEVICES" not in plain
+    assert gpu["LD_LIBRARY_PATH"] == "/usr/local/nvidia/lib64" and gpu["CUDA_VISIBLE_DEVICES"] == "0"
+    assert "HW7_GRADER_SECRET" not in plain and "HW7_GRADER_SECRET" not in gpu
+    assert set(gpu) - set(plain) == {"LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES"}
