@@ -435,6 +435,11 @@ def gpu_self_test(config: SandboxConfig, timeout: float = 120.0) -> str:
             raise SandboxUnavailable(f"--gpu: the GPU probe's worker {exc}." + (f" It printed: {output[:500]}" if output else "")) from exc
         worker.close()
     if reply.get("errors"):
-        raise SandboxUnavailable(f"--gpu: code in the sandbox cannot use the GPU: {str(reply['errors'])[:800]}")
+        hint = ""
+        if "/dev/nvidia-uvm" not in gpu_device_nodes():
+            # CUDA makes this node on first use through a setuid helper, which cannot run in the sandbox.
+            hint = (" /dev/nvidia-uvm is missing: run one CUDA program outside the sandbox first "
+                    "(e.g. python3 -c 'import torch; torch.ones(1, device=\"cuda\")'), then grade again.")
+        raise SandboxUnavailable(f"--gpu: code in the sandbox cannot use the GPU: {str(reply['errors'])[:800]}{hint}")
     value = name.get("value")
     return value if type(value) is str else "a CUDA device"

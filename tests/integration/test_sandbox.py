@@ -340,8 +340,9 @@ def test_the_gpu_sandbox_starts_and_its_probe_says_when_cuda_is_missing(monkeypa
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA: the probe would pass")
     monkeypatch.setattr(sandbox, "gpu_device_nodes", lambda: ["/dev/null"])  # a stand-in node to device-bind
-    with pytest.raises(SandboxUnavailable, match="is_available\\(\\) is False inside the sandbox"):
+    with pytest.raises(SandboxUnavailable, match="is_available\\(\\) is False inside the sandbox") as info:
         sandbox.gpu_self_test(SandboxConfig(use_bwrap=True, gpu=True))
+    assert "/dev/nvidia-uvm is missing: run one CUDA program outside the sandbox first" in str(info.value)
 
 
 def test_with_the_gpu_the_address_space_is_not_capped(tmp_path, monkeypatch):
