@@ -708,8 +708,6 @@ def evaluate(tree: Node, env: dict, sizes: dict):
     raise ConfigError(f"cannot evaluate a {type(tree).__name__}")
 
 
-_PREC = {Add: 1, Mul: 2, T: 3}
-
 
 def to_text(tree: Node) -> str:
     """The tree in plain notation, e.g. '2*W2.T*(W2*W1 - I)*X*X.T'."""
