@@ -239,7 +239,6 @@ def _first_line(text: str | None) -> str:
     return lines[-1].strip() if lines else "unknown error"
 
 
-
 RESPONSE_CAP = 10_000  # characters of a free response kept for the TA (an essay of 100 words is ~700)
 
 
@@ -255,8 +254,8 @@ def free_responses(answers: Answers, problems) -> tuple:
             if part.kind != "manual":
                 continue
             try:
-                text = answers.value(part.name) if answers.has(part.name) else None
-            except StudentFault:
+                text = answers.value(part.name)
+            except StudentFault:  # missing, or no longer fetchable
                 continue
             if type(text) is str:
                 if len(text) > RESPONSE_CAP:

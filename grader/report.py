@@ -98,26 +98,26 @@ def write_grades_csv(reports: list[Report], path: Path) -> None:
 
 def render_manual(reports: list[Report]) -> str | None:
     """The TA's page for the free responses: per manual part, its rubric and every student's answer; None if none."""
-    questions, pending = [], 0
-    for problem, part in _part_columns(reports):
-        answers = []
+    questions = []
+    for key in _part_columns(reports):
+        answers, part = [], None
         for r in reports:
-            p = next((x for x in r.parts if (x.problem, x.part) == (problem, part)), None)
+            p = next((x for x in r.parts if (x.problem, x.part) == key), None)
             if p is None or p.kind != "manual":
                 continue
-            text = next((t for a, b, t in r.responses if (a, b) == (problem, part)), None)
+            part = part or p
+            text = next((t for a, b, t in r.responses if (a, b) == key), None)
             shown = "awaiting a score" if p.pending else (STATUS_WORDS.get(p.status, p.status) if p.status in (
                 NOT_ANSWERED, FORMAT, CHECK_BROKEN) else f"scored {p.score:g}/{p.points:g}")
             answers.append({"student": r.student, "status": p.status, "shown_status": shown, "text": text,
                             "words": count_words(text) if text is not None else 0})
-            pending += p.pending
-        if answers:
-            first = next(x for x in reports[0].parts if (x.problem, x.part) == (problem, part))
-            questions.append({"key": f"{problem}.{part}", "points": first.points, "rubric": first.rubric,
+        if part is not None:
+            questions.append({"key": f"{part.problem}.{part.part}", "points": part.points, "rubric": part.rubric,
                               "answers": answers, "pending": sum(a["status"] == PENDING for a in answers)})
     if not questions:
         return None
-    return _env.get_template("manual.html.j2").render(questions=questions, pending=pending)
+    return _env.get_template("manual.html.j2").render(questions=questions,
+                                                      pending=sum(q["pending"] for q in questions))
 
 
 def write_outputs(reports: list[Report], out: Path) -> None:

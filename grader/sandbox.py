@@ -389,27 +389,39 @@ class Worker:
         return text
 
 
-def self_test(config: SandboxConfig, timeout: float = 30.0) -> None:
-    """Start a worker on an empty submission and expect an answer; SandboxUnavailable (with bwrap's words) otherwise."""
+def _probe(config: SandboxConfig, cells: list, timeout: float, died: str, get: str | None = None) -> tuple[dict, object]:
+    """Run `cells` in a worker on an empty submission: (the load reply, the value of `get` if the cells ran clean).
+
+    SandboxUnavailable, starting with `died` and quoting what the worker printed, when it stops answering.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="hw7-selftest-") as empty:
         worker = Worker(Path(empty), config)
         try:
-            reply = worker.request({"op": "load", "cells": [], "stop_on_error": True, "path": "/submission"}, timeout)
+            reply = worker.request({"op": "load", "cells": cells, "stop_on_error": True, "path": "/submission"}, timeout)
+            value = None
+            if get is not None and not reply.get("errors"):
+                value = worker.request({"op": "get", "name": get}, 10.0).get("value")
         except WorkerDied as exc:
             output = worker.close().strip()
-            raise SandboxUnavailable(f"the sandbox does not start on this machine: the worker {exc}."
-                                     + (f" It printed: {output[:500]}" if output else "")) from exc
+            raise SandboxUnavailable(f"{died} {exc}." + (f" It printed: {output[:500]}" if output else "")) from exc
         worker.close()
-        if reply.get("errors"):
-            raise SandboxUnavailable(f"the sandbox's worker fails on an empty submission: {reply['errors']}")
+    return reply, value
+
+
+def self_test(config: SandboxConfig, timeout: float = 30.0) -> None:
+    """Start a worker on an empty submission and expect an answer; SandboxUnavailable (with bwrap's words) otherwise."""
+    reply, _ = _probe(config, [], timeout, "the sandbox does not start on this machine: the worker")
+    if reply.get("errors"):
+        raise SandboxUnavailable(f"the sandbox's worker fails on an empty submission: {reply['errors']}")
 
 
 GPU_PROBE = ("import torch\n"
              "if not torch.cuda.is_available():\n"
              "    raise RuntimeError('torch.cuda.is_available() is False inside the sandbox')\n"
-             "gpu_probe = float((torch.arange(4.0, device='cuda') ** 2).sum().item())\n")
+             "gpu_probe = float((torch.arange(4.0, device='cuda') ** 2).sum().item())\n"
+             "gpu_name = torch.cuda.get_device_name(0)\n")
 
 
 def gpu_self_test(config: SandboxConfig, timeout: float = 120.0) -> str:
@@ -418,22 +430,10 @@ def gpu_self_test(config: SandboxConfig, timeout: float = 120.0) -> str:
     Grading timed GPU parts without a working GPU would fail every student for the
     grader's fault, so `grader grade --gpu` refuses to start instead.
     """
-    import tempfile
-
     if not gpu_device_nodes():
         raise SandboxUnavailable("--gpu: this machine has no NVIDIA device nodes (/dev/nvidia*); "
                                  "grade without --gpu, or on a machine with a GPU")
-    probe = GPU_PROBE + "gpu_name = torch.cuda.get_device_name(0)\n"
-    with tempfile.TemporaryDirectory(prefix="hw7-gputest-") as empty:
-        worker = Worker(Path(empty), config)
-        try:
-            reply = worker.request({"op": "load", "cells": [["gpu probe", probe]], "stop_on_error": True,
-                                    "path": "/submission"}, timeout)
-            name = worker.request({"op": "get", "name": "gpu_name"}, 10.0) if not reply.get("errors") else {}
-        except WorkerDied as exc:
-            output = worker.close().strip()
-            raise SandboxUnavailable(f"--gpu: the GPU probe's worker {exc}." + (f" It printed: {output[:500]}" if output else "")) from exc
-        worker.close()
+    reply, name = _probe(config, [["gpu probe", GPU_PROBE]], timeout, "--gpu: the GPU probe's worker", get="gpu_name")
     if reply.get("errors"):
         hint = ""
         if "/dev/nvidia-uvm" not in gpu_device_nodes():
@@ -441,5 +441,4 @@ def gpu_self_test(config: SandboxConfig, timeout: float = 120.0) -> str:
             hint = (" /dev/nvidia-uvm is missing: run one CUDA program outside the sandbox first "
                     "(e.g. python3 -c 'import torch; torch.ones(1, device=\"cuda\")'), then grade again.")
         raise SandboxUnavailable(f"--gpu: code in the sandbox cannot use the GPU: {str(reply['errors'])[:800]}{hint}")
-    value = name.get("value")
-    return value if type(value) is str else "a CUDA device"
+    return name if type(name) is str else "a CUDA device"

@@ -53,13 +53,19 @@ def save_reports(reports: list[Report], out: Path) -> None:
     (out / BATCH_FILE).write_text(json.dumps(batch, indent=1), encoding="utf-8")
 
 
+def _read(path: Path, parse, expected: str, remedy: str):
+    """`parse` of the JSON in `path`; a GraderError naming the file, what it should hold and `remedy` otherwise."""
+    try:
+        return parse(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise GraderError(f"{path}: expected {expected}, got a file that cannot be read "
+                          f"({type(exc).__name__}: {exc}). {remedy}") from None
+
+
 def load_report(path: Path) -> Report:
     """Read one report.json; a GraderError naming the file when it is not one."""
-    try:
-        return report_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise GraderError(f"{path}: expected a report written by `grader grade` (format {FORMAT}), got a file that cannot "
-                          f"be read ({type(exc).__name__}: {exc}). Grade that submission again to rewrite it.") from None
+    return _read(path, report_from_json, f"a report written by `grader grade` (format {FORMAT})",
+                 "Grade that submission again to rewrite it.")
 
 
 def load_reports(out: Path) -> list[Report]:
@@ -76,16 +82,17 @@ def load_reports(out: Path) -> list[Report]:
 def _batch_paths(out: Path) -> list[Path]:
     """The report.json paths of the students that `batch.json` names, in its order."""
     path = out / BATCH_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        students = data["students"]
-        if data.get("format") != FORMAT or type(students) is not list or not all(type(s) is str for s in students):
-            raise ValueError("expected a list of student names")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise GraderError(f"{path}: expected the batch list written by `grader grade`, got a file that cannot be read "
-                          f"({type(exc).__name__}: {exc}). Grade the batch again to rewrite it.") from None
+    students = _read(path, _students, "the batch list written by `grader grade`", "Grade the batch again to rewrite it.")
     missing = [s for s in students if not (out / s / REPORT_FILE).is_file()]
     if missing:
         raise GraderError(f"{path} names {len(missing)} student(s) without {REPORT_FILE}: {', '.join(missing[:5])}. "
                           "Grade the batch again to rewrite them.")
     return [out / s / REPORT_FILE for s in students]
+
+
+def _students(data: dict) -> list[str]:
+    """The student names of a batch.json's data (ValueError when they are not a list of names)."""
+    students = data["students"]
+    if data.get("format") != FORMAT or type(students) is not list or not all(type(s) is str for s in students):
+        raise ValueError("expected a list of student names")
+    return students
