@@ -461,9 +461,8 @@ def _check(chain: Chain, context: dict, pca: bool) -> tuple[str, object]:
             return "unchecked", "it mixes U_k with W1, W2 without the substitution W1 = U_kᵀ, W2 = U_k"
         checked = [_with_pca(s, context["eigen"]) for s in checked]
         points = pca_draws()
-    try:
-        trees = [matexpr.parse(matexpr.repair_escapes(s)) for s in checked]
-    except FormatError:
+    trees = [read(s) for s in checked]
+    if None in trees:
         return "unchecked", "a side uses symbols other than W1, W2, X, I, U_k (or tr, ‖·‖_F² of them)"
     try:
         previous = matexpr.typecheck(trees[0], checked[0])
@@ -545,7 +544,8 @@ def extract(text: str) -> dict:
     turns = scope(text)
     if not turns:
         return {"_notes": ["no PCA / linear-autoencoder answers found (looked for the assistant's text about PCA)"]}
-    found_rows = all_rows(turns)
+    every_row = all_rows(turns, inline=True)
+    found_rows = [r for r in every_row if not r.inline]  # answers come from displayed math only
     found: dict = {}
     notes: list[str] = []
     grads = gradients(found_rows)
@@ -566,6 +566,6 @@ def extract(text: str) -> dict:
     if not found:
         notes.append("no PCA / linear-autoencoder answers found (no ∂L/∂W equation, conditions or part (ii))")
     # Derivations are also looked for in inline formulas ("For the second term: $tr(..) = tr(..)$").
-    notes += chain_notes(all_rows(turns, inline=True), "\n".join(turns))
+    notes += chain_notes(every_row, "\n".join(turns))
     found["_notes"] = notes
     return found
