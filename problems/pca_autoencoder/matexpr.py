@@ -101,15 +101,20 @@ def is_number(node: Node) -> bool:
     return isinstance(node, Num)
 
 
+def children(node: Node) -> tuple:
+    """The direct subtrees of a node (none for a leaf)."""
+    if isinstance(node, Add):
+        return node.terms
+    if isinstance(node, Mul):
+        return node.factors
+    if isinstance(node, (T, Trace)):
+        return (node.arg,)
+    return ()
+
+
 def has_trace(node: Node) -> bool:
     """Whether a trace (or a squared Frobenius norm) appears anywhere in a tree."""
-    if isinstance(node, Trace):
-        return True
-    if isinstance(node, Add):
-        return any(has_trace(t) for t in node.terms)
-    if isinstance(node, Mul):
-        return any(has_trace(f) for f in node.factors)
-    return isinstance(node, T) and has_trace(node.arg)
+    return isinstance(node, Trace) or any(has_trace(c) for c in children(node))
 
 
 def scale(c: Fraction, node: Node) -> Node:
@@ -163,13 +168,7 @@ def make_add(terms, span) -> Node:
 
 def size(node: Node) -> int:
     """The number of nodes in a tree."""
-    if isinstance(node, Add):
-        return 1 + sum(size(t) for t in node.terms)
-    if isinstance(node, Mul):
-        return 1 + sum(size(f) for f in node.factors)
-    if isinstance(node, (T, Trace)):
-        return 1 + size(node.arg)
-    return 1
+    return 1 + sum(size(c) for c in children(node))
 
 
 # ---------------------------------------------------------------- parsing
