@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, PASSED, PENDING
@@ -15,7 +16,6 @@ from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports, save_reports
 
-SECRET_ENV = "HW7_GRADER_SECRET"
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
                 "Use this only for code you trust.")
 
@@ -44,8 +44,10 @@ def cmd_check(args) -> int:
         except SandboxUnavailable as exc:
             print(f"note: {exc}\nnote: running your code in a plain subprocess instead.", file=sys.stderr)
             use_bwrap = False
-    problems = load_problems(tuple(args.problem or ()))
-    config = RunConfig("check", tuple(args.problem or ()), SandboxConfig(use_bwrap=use_bwrap), "public")
+    course = course_config(args)
+    problems = load_problems(tuple(args.problem or ()), course)
+    config = RunConfig("check", tuple(args.problem or ()), SandboxConfig(use_bwrap=use_bwrap, limits=course.limits),
+                       "public", course)
     report = grade_submission(path, problems, config)
     print(console_table(report))
     if args.html:
@@ -61,21 +63,22 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     """Grade every submission in a folder and write the contract's files."""
+    course = course_config(args)  # a bad config stops here, before any student is graded
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
         require_bwrap()
         self_test(SandboxConfig(use_bwrap=True))
-    secret = os.environ.get(SECRET_ENV)
+    secret = os.environ.get(course.secret_env)
     if not secret:
-        print(f"note: {SECRET_ENV} is not set; random inputs use a default course secret "
+        print(f"note: {course.secret_env} is not set; random inputs use a default course secret "
               "(set it so students cannot predict hidden inputs).", file=sys.stderr)
         secret = "hw7-default-secret"
-    sandbox = SandboxConfig(use_bwrap=not args.no_sandbox, gpu=args.gpu)
+    sandbox = SandboxConfig(use_bwrap=not args.no_sandbox, limits=course.limits, gpu=args.gpu)
     if args.gpu:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
-    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret)
+    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
     paths = submissions_in(Path(args.dir))
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
@@ -87,7 +90,8 @@ def cmd_grade(args) -> int:
     reports, sheet_ok = with_sheet(reports, out)
     write_outputs(reports, out)
     took = time.perf_counter() - start
-    broken = [r.student for r in reports if r.kind == "grader_error" or any(c.status == CHECK_BROKEN for c in r.checks)]
+    broken = [r.student for r in reports
+              if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
@@ -122,6 +126,12 @@ def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
     return [apply_manual(r, scores) for r in reports], True
 
 
+def course_config(args) -> CourseConfig:
+    """The course config named by --config (the default course otherwise), with --timeout applied."""
+    course = load_config(Path(args.config) if args.config else None, load_problems())
+    return course.with_timeout(args.timeout)
+
+
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
     out = Path(args.out)
@@ -145,6 +155,12 @@ def cmd_problems(args) -> int:
     return 0
 
 
+def _course_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="the course config (course.toml: limits, points, partial credit)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a submission may take to import (overrides the config's limits.timeout_s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
     ap = argparse.ArgumentParser(prog="grader", description="HW7 autograder")
@@ -154,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--problem", action="append", help="only this problem (repeatable)")
     c.add_argument("--html", help="also write an HTML report to this file")
     c.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap even where it exists")
+    _course_options(c)
     c.set_defaults(func=cmd_check)
     g = sub.add_parser("grade", help="grade every submission in a folder (TA, CI)")
     g.add_argument("dir", help="folder holding one folder or .zip per student")
@@ -162,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
     m.add_argument("out", help="the --out folder of `grader grade`")

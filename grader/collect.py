@@ -173,7 +173,7 @@ class Answers:
             value = self.static[name]
         else:
             self._require(name)
-            value = self._fetch({"op": "get", "name": name}, name, timeout=30.0)
+            value = self._fetch({"op": "get", "name": name}, name, timeout=self.config.limits.import_s)
         if isinstance(value, CallableRef) and spec is not None:
             raise FormatError(f"{name}: expected {spec.describe()}, got a function")
         if spec is not None:

@@ -77,6 +77,14 @@ class Wrong(StudentFault):
         self.expected, self.got, self.counterexample = expected, got, counterexample
 
 
+class NearMiss(Wrong):
+    """A wrong answer that is close to right (off by a factor, a sign, a transpose): 0 points by default.
+
+    A course config may give a fraction of the check's points for near misses in a part
+    (`[partial_credit] "problem.part" = { near_miss = 0.5 }`); the message stays the same.
+    """
+
+
 class Partial(StudentFault):
     """Part of the credit: `fraction` of the claim's points, with a message."""
 

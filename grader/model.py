@@ -3,14 +3,29 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
 T = TypeVar("T")
 
-# Status of one check as shown to students and staff.
-PASSED, PARTIAL, WRONG, FORMAT, NOT_ANSWERED, ERROR, CHECK_BROKEN, PENDING = (
-    "passed", "partial", "wrong", "format", "not_answered", "error", "check_broken", "pending")
+
+class Status(StrEnum):
+    """The status of one check or part, as shown to students and staff (the one vocabulary of the grader)."""
+
+    PASSED = "passed"
+    PARTIAL = "partial"
+    WRONG = "wrong"
+    FORMAT = "format"
+    NOT_ANSWERED = "not_answered"
+    ERROR = "error"
+    CHECK_BROKEN = "check_broken"
+    PENDING = "pending"
+    OPTIONAL = "optional"  # an extra-credit part the student did not attempt: never a failure
+
+
+# Module-level names for the members, so that `from grader.model import PASSED` reads as before.
+PASSED, PARTIAL, WRONG, FORMAT, NOT_ANSWERED, ERROR, CHECK_BROKEN, PENDING, OPTIONAL = tuple(Status)
 
 
 @dataclass(frozen=True)
@@ -66,10 +81,13 @@ class CheckResult:
     description: str
     points: float
     score: float
-    status: str
+    status: Status
     message: str
     visibility: str
     seconds: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))  # a typo'd status fails here, not in a report
 
     @property
     def name(self) -> str:
@@ -85,10 +103,14 @@ class PartScore:
     part: str
     points: float
     score: float
-    status: str  # passed | partial | wrong | format | not_answered | error | pending
+    status: Status
     kind: str
     answer: str
     rubric: str = ""
+    extra_credit: bool = False  # optional part: its points are not in max_score
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", Status(self.status))
 
     @property
     def pending(self) -> bool:
@@ -103,26 +125,32 @@ class Report:
     student: str
     mode: str  # "check" (public claims, student) or "grade" (all claims, TA)
     kind: str
-    checks: tuple = ()
-    parts: tuple = ()
-    stages: tuple = ()  # Outcome of each stage (values dropped, errors and timings kept)
+    checks: tuple[CheckResult, ...] = ()
+    parts: tuple[PartScore, ...] = ()
+    stages: tuple[Outcome, ...] = ()  # Outcome of each stage (values dropped, errors and timings kept)
     load_error: str | None = None
     import_error: str | None = None
-    notes: tuple = ()
+    notes: tuple[str, ...] = ()  # for the student: what the loader dropped or noticed
     output: str = ""  # what the submission printed (capped)
     sandboxed: bool = True
-    problems: tuple = field(default=())  # ((name, title), ...)
-    responses: tuple = ()  # ((problem, part, text), ...): the free responses, for the TA who scores them
+    problems: tuple[tuple[str, str], ...] = field(default=())  # ((name, title), ...)
+    responses: tuple[tuple[str, str, str], ...] = ()  # ((problem, part, text), ...): free responses, for the TA
+    staff_notes: tuple[str, ...] = ()  # for course staff only (broken checks, grader failures): never shown to students
+
+    @property
+    def grader_failures(self) -> tuple[Outcome, ...]:
+        """The grader's stages that failed (a load failure is the submission's, not the grader's)."""
+        return tuple(o for o in self.stages if not o.ok and o.stage != "load")
 
     @property
     def score(self) -> float:
-        """Points earned so far (pending manual parts count zero)."""
+        """Points earned so far (pending manual parts count zero; extra credit counts)."""
         return round(sum(p.score for p in self.parts), 6)
 
     @property
     def max_score(self) -> float:
-        """Points available, manual parts included."""
-        return round(sum(p.points for p in self.parts), 6)
+        """Points available, manual parts included, extra-credit parts not."""
+        return round(sum(p.points for p in self.parts if not p.extra_credit), 6)
 
     @property
     def pending_points(self) -> float:

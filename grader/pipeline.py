@@ -8,15 +8,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.collect import Answers, free_responses
+from grader.config import CourseConfig
 from grader.errors import GraderError, SubmissionError
 from grader.extract import extract_answers
 from grader.load import load, student_id
-from grader.model import Outcome, Report
+from grader.model import CHECK_BROKEN, NOT_ANSWERED, Outcome, Report, Status
 from grader.problem import Problem, discover, select
 from grader.run_checks import Seeds, claims_of, run_claims, validate
 from grader.sandbox import Limits, SandboxConfig
@@ -31,6 +33,7 @@ class RunConfig:
     problems: tuple = ()  # problem names; empty means all
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     secret: str = "public"
+    course: CourseConfig = field(default_factory=CourseConfig)
 
     @property
     def hidden(self) -> bool:
@@ -38,9 +41,11 @@ class RunConfig:
         return self.mode == "grade"
 
 
-def load_problems(names: tuple = ()) -> tuple[Problem, ...]:
-    """The selected problems, each validated (claims name real parts, points add up)."""
+def load_problems(names: tuple = (), course: CourseConfig | None = None) -> tuple[Problem, ...]:
+    """The selected problems with the course's points, each validated (claims name real parts, points add up)."""
     problems = select(discover(), list(names) or None)
+    if course is not None:
+        problems = course.apply(problems)
     for p in problems:
         validate(p)
     return problems
@@ -51,47 +56,58 @@ def _stage(outcome: Outcome) -> Outcome:
     return replace(outcome, value=None)
 
 
+def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfig, *, kind: str, why: str,
+                   status: Status, stages: tuple = (), staff: tuple = (), load_error: str | None = None) -> Report:
+    """The report of a submission that earned nothing because a stage failed: every claim 0, with `why`.
+
+    The one place such a report is built (a load failure, a grader failure at a stage, a grader crash).
+    """
+    claims = {p.name: claims_of(p) for p in problems}
+    results = tuple(replace(r, status=status) for r in not_answered_results(problems, claims, config.hidden, why))
+    return Report(student, config.mode, kind, results, score(problems, results), tuple(map(_stage, stages)),
+                  load_error=load_error, sandboxed=config.sandbox.use_bwrap,
+                  problems=tuple((p.name, p.title) for p in problems), staff_notes=tuple(staff))
+
+
 def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig) -> Report:
     """Grade one submission folder or .zip through every stage; always returns a Report."""
     student = student_id(path)
     titles = tuple((p.name, p.title) for p in problems)
-    claims = {p.name: claims_of(p) for p in problems}
     with tempfile.TemporaryDirectory(prefix="hw7-") as scratch:
         loaded = Outcome.of("load", lambda: load(path, Path(scratch)), catch=(SubmissionError,))
         if not loaded.ok:
-            why = f"not graded: the submission could not be loaded ({loaded.error.split(': ', 1)[-1]})"
-            results = not_answered_results(problems, claims, config.hidden, why)
-            return Report(student, config.mode, "unreadable", results, score(problems, results), (_stage(loaded),),
-                          load_error=loaded.error.split(": ", 1)[-1], sandboxed=config.sandbox.use_bwrap,
-                          problems=titles)
+            reason = loaded.error.split(": ", 1)[-1]
+            return nothing_earned(student, problems, config, kind="unreadable", status=NOT_ANSWERED,
+                                  why=f"not graded: the submission could not be loaded ({reason})",
+                                  stages=(loaded,), load_error=reason)
         extracted = Outcome.of("extract", lambda: extract_answers(loaded.value, problems))
         sub = extracted.value if extracted.ok else loaded.value
         answers = Answers(sub, config.sandbox)
         seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
         try:
-            checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds))
+            checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds, config.course))
             responded = Outcome.of("responses", lambda: free_responses(answers, problems), catch=(GraderError,))
         finally:
             output = answers.close()
-        failed = checked if not checked.ok else (extracted if not extracted.ok else None)
-        if failed is not None:  # the grader itself failed (checking, or reading a transcript): nothing is credited
-            why = f"not graded: the grader failed at the {failed.stage} stage ({failed.error})"
-            results, staff = not_answered_results(problems, claims, config.hidden, why), (failed.error,)
-            results = tuple(replace(r, status="check_broken") for r in results)
-        else:
-            results, staff = checked.value
+        failed = next((o for o in (extracted, collected, checked) if not o.ok), None)
+        if failed is not None:  # the grader itself failed: nothing is credited, and staff are told
+            return nothing_earned(student, problems, config, kind=sub.kind, status=CHECK_BROKEN,
+                                  why=f"not graded: the grader failed at the {failed.stage} stage",
+                                  stages=(loaded, extracted, collected, checked, responded),
+                                  staff=(f"the {failed.stage} stage failed: {failed.error}",))
+        results, staff = checked.value
         scored = Outcome.of("score", lambda: score(problems, results))
-        import_error = None
-        if collected.ok and collected.value is not None and collected.value.failed:
-            import_error = collected.value.describe()
-        elif not collected.ok:
-            import_error = collected.error
-        notes = tuple(sub.notes) + tuple(f"[staff] {n}" for n in staff)
-        stages = tuple(map(_stage, (loaded, extracted, collected, checked, responded, scored)))
-        return Report(student, config.mode, sub.kind, results, scored.value or (), stages,
-                      import_error=import_error, notes=notes, output=output, sandboxed=config.sandbox.use_bwrap,
-                      problems=titles, responses=responded.value or ())
+        stages = (loaded, extracted, collected, checked, responded, scored)
+        if not scored.ok:  # never a silent 0/0 report: the results stay, the failure is the staff's to see
+            results = tuple(replace(r, score=0.0, status=CHECK_BROKEN) for r in results)
+            staff = staff + (f"the score stage failed: {scored.error}",)
+        import_error = collected.value.describe() if collected.value is not None and collected.value.failed else None
+        staff = staff + tuple(f"the {o.stage} stage failed: {o.error}" for o in (responded,) if not o.ok)
+        return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, stages)),
+                      import_error=import_error, notes=tuple(sub.notes), output=output,
+                      sandboxed=config.sandbox.use_bwrap, problems=titles, responses=responded.value or (),
+                      staff_notes=tuple(staff))
 
 
 def submissions_in(folder: Path) -> list[Path]:
@@ -104,23 +120,18 @@ def submissions_in(folder: Path) -> list[Path]:
 
 def _grade_one(args) -> Report:
     path, names, config = args
-    problems = load_problems(names)
+    problems = load_problems(names, config.course)
     try:
         return grade_submission(path, problems, config)
     except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
-        import traceback
-
         why = f"not graded: the grader crashed on this submission ({type(exc).__name__}: {exc})"
-        claims = {p.name: claims_of(p) for p in problems}
-        results = tuple(replace(r, status="check_broken") for r in not_answered_results(problems, claims, config.hidden, why))
-        return Report(student_id(path), config.mode, "grader_error", results, score(problems, results),
-                      notes=(f"[staff] {traceback.format_exc()[-3000:]}",), load_error=why,
-                      sandboxed=config.sandbox.use_bwrap, problems=tuple((p.name, p.title) for p in problems))
+        return nothing_earned(student_id(path), problems, config, kind="grader_error", status=CHECK_BROKEN, why=why,
+                              load_error=why, staff=(traceback.format_exc()[-3000:],))
 
 
 def grade_many(paths: list[Path], config: RunConfig, jobs: int | None = None) -> list[Report]:
     """Grade many submissions, `jobs` at a time (default: one per core), in order."""
-    load_problems(config.problems)  # fail fast on a broken problem, before any student
+    load_problems(config.problems, config.course)  # fail fast on a broken problem, before any student
     jobs = jobs or os.cpu_count() or 1
     work = [(p, config.problems, config) for p in paths]
     if jobs == 1 or len(paths) <= 1:

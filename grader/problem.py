@@ -25,6 +25,7 @@ class Part:
     answer: str  # the expected answer type, in words, shown to students
     kind: str = "value"  # value | function | manual
     rubric: str = ""  # for manual parts: what a TA looks for
+    claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
 
     def __post_init__(self):
         if self.kind not in KINDS:

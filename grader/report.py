@@ -57,7 +57,7 @@ def _overall_output(report: Report) -> str:
         lines.append(f"Your code raised an error while being imported:\n{report.import_error}")
     if report.pending_points:
         lines.append(f"{report.pending_points:g} points await manual grading.")
-    lines += [n for n in report.notes if not n.startswith("[staff]")]
+    lines += list(report.notes)
     return "\n".join(lines)
 
 
@@ -128,7 +128,7 @@ def write_outputs(reports: list[Report], out: Path) -> None:
         d.mkdir(parents=True, exist_ok=True)
         (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
         (d / "report.html").write_text(render_html(r), encoding="utf-8")
-        staff = [n[8:] for n in r.notes if n.startswith("[staff]")]
+        staff = list(r.staff_notes)
         staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in r.checks
                   if c.visibility == "hidden" and c.status != "passed" and c.message]
         if staff or r.output:
@@ -150,8 +150,7 @@ def console_table(report: Report, color: bool = False) -> str:
     if report.import_error:
         lines.append(f"Your code raised an error while being imported:\n{_indent(report.import_error)}\n")
     for note in report.notes:
-        if not note.startswith("[staff]"):
-            lines.append(f"note: {note}")
+        lines.append(f"note: {note}")
     current = None
     for c in report.checks:
         if c.problem != current:

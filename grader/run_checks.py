@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from grader.claims import Claim
-from grader.errors import ConfigError, Partial, StudentFault, did_you_mean
+from grader.errors import ConfigError, NearMiss, Partial, StudentFault, did_you_mean
 from grader.model import CHECK_BROKEN, PASSED, PENDING, CheckResult
 from grader.problem import Problem
 
@@ -56,6 +56,11 @@ def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
     return found
 
 
+def claim_points(problem: Problem, c: Claim) -> float:
+    """A claim's points in this course: as declared, scaled when the course config changed its part's points."""
+    return round(c.points * problem.part(c.part).claim_scale, 6)
+
+
 def validate(problem: Problem) -> None:
     """Refuse a problem whose claims name unknown parts or whose points do not add up."""
     claims = claims_of(problem)
@@ -65,7 +70,7 @@ def validate(problem: Problem) -> None:
             raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "
                               f"does not declare (parts: {part_names}).{did_you_mean(c.part, part_names)}")
     for part in problem.parts:
-        total = sum(c.points for _, c in claims if c.part == part.name)
+        total = sum(c.points for _, c in claims if c.part == part.name) * part.claim_scale
         if abs(total - part.points) > 1e-9:
             raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
                               f"but its claims add up to {total:g}; make them agree.")
@@ -73,8 +78,10 @@ def validate(problem: Problem) -> None:
             raise ConfigError(f"{problem.name}.{part.name} has no claim; every part needs at least one.")
 
 
-def _status_of(exc: BaseException) -> tuple[str, float, str]:
-    """(status, fraction of points, message) for what a claim raised."""
+def _status_of(exc: BaseException, near_miss: float = 0.0) -> tuple[str, float, str]:
+    """(status, fraction of points, message) for what a claim raised; `near_miss` is the course's credit for one."""
+    if isinstance(exc, NearMiss) and near_miss > 0:
+        return "partial", near_miss, exc.message
     if isinstance(exc, Partial):
         return "partial", exc.fraction, exc.message
     if isinstance(exc, StudentFault):
@@ -87,7 +94,8 @@ def _status_of(exc: BaseException) -> tuple[str, float, str]:
 class ClaimsPlugin:
     """The pytest plugin that runs claims against one submission's answers."""
 
-    def __init__(self, answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds):
+    def __init__(self, answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None):
+        self._course = course
         self._answers = answers
         self.by_package = {p.package: p for p in problems}
         self.parts = {(p.name, part.name): part for p in problems for part in p.parts}
@@ -162,25 +170,27 @@ class ClaimsPlugin:
                 status, fraction, message = PASSED, 1.0, self._pass_messages.get(item.nodeid, "")
             else:
                 exc = call.excinfo.value
-                status, fraction, message = _status_of(exc)
+                near = self._course.near_miss_credit(problem.name, c.part) if self._course is not None else 0.0
+                status, fraction, message = _status_of(exc, near)
                 if status == CHECK_BROKEN:
                     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
                     self.staff_notes.append(f"{key} ({call.when}) is broken:\n{tb[-3000:]}")
             part = self.parts[(problem.name, c.part)]
             if part.kind == "manual" and status not in ("not_answered", "format", CHECK_BROKEN):
                 status, fraction = PENDING, 0.0
-            self.results[key] = CheckResult(problem.name, c.part, item.name, c.description, c.points,
-                                            round(c.points * fraction, 6), status, message, c.visibility,
+            points = claim_points(problem, c)
+            self.results[key] = CheckResult(problem.name, c.part, item.name, c.description, points,
+                                            round(points * fraction, 6), status, message, c.visibility,
                                             call.duration)
 
 
-def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds) -> tuple[tuple, tuple]:
+def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None) -> tuple[tuple, tuple]:
     """Run every claim of `problems`; return (CheckResults in declaration order, staff notes).
 
     A claim that pytest never ran (a collection error, say) still gets a result:
     zero points, marked as a broken check. Never full credit by default.
     """
-    plugin = ClaimsPlugin(answers, problems, hidden, seeds)
+    plugin = ClaimsPlugin(answers, problems, hidden, seeds, course)
     files = [str(p.checks_path) for p in problems]
     args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
                     "--no-header", "-W", "ignore::pytest.PytestReturnNotNoneWarning",
@@ -202,7 +212,7 @@ def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seed
             if key in plugin.results:
                 results.append(plugin.results[key])
             else:
-                results.append(CheckResult(problem.name, c.part, fn, c.description, c.points, 0.0, CHECK_BROKEN,
+                results.append(CheckResult(problem.name, c.part, fn, c.description, claim_points(problem, c), 0.0, CHECK_BROKEN,
                                            BROKEN_MESSAGE, c.visibility))
                 notes.append(f"{key} did not run (pytest exit {code!r}); see the pytest output above")
     return tuple(results), tuple(notes)

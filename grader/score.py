@@ -61,6 +61,7 @@ def not_answered_results(problems: tuple[Problem, ...], claims: dict, hidden: bo
         for fn, c in claims[problem.name]:
             if c.graded_only and not hidden:
                 continue
-            out.append(CheckResult(problem.name, c.part, fn, c.description, c.points, 0.0, NOT_ANSWERED, why,
+            points = round(c.points * problem.part(c.part).claim_scale, 6)
+            out.append(CheckResult(problem.name, c.part, fn, c.description, points, 0.0, NOT_ANSWERED, why,
                                    c.visibility))
     return tuple(out)

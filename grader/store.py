@@ -21,6 +21,7 @@ def report_to_json(report: Report) -> dict:
     # Stages keep only their errors and timings: the pipeline drops their values before they reach a Report.
     data["stages"] = [{"stage": o.stage, "error": o.error, "seconds": o.seconds} for o in report.stages]
     data["notes"] = list(report.notes)
+    data["staff_notes"] = list(report.staff_notes)
     data["problems"] = [list(p) for p in report.problems]
     data["responses"] = [list(r) for r in report.responses]
     return data
@@ -37,6 +38,7 @@ def report_from_json(data: dict) -> Report:
     data["parts"] = tuple(PartScore(**p) for p in data["parts"])
     data["stages"] = tuple(Outcome(s["stage"], None, s["error"], s["seconds"]) for s in data["stages"])
     data["notes"] = tuple(data["notes"])
+    data["staff_notes"] = tuple(data.get("staff_notes", ()))
     data["problems"] = tuple(tuple(p) for p in data["problems"])
     data["responses"] = tuple(tuple(r) for r in data.get("responses", ()))
     return Report(**data)

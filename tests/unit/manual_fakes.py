@@ -29,7 +29,7 @@ def report(student: str, essay: str = PENDING) -> Report:
     if essay == PENDING:
         responses = (("p", "essay", f"An essay by {student}."),) + responses
     return Report(student, "grade", "module", checks, score((PROBLEM,), checks), stages, import_error="boom",
-                  notes=("answers.py wins", "[staff] look here"), output="hello\n", sandboxed=False,
+                  notes=("answers.py wins",), staff_notes=("look here",), output="hello\n", sandboxed=False,
                   problems=(("p", "Problem P"),), responses=responses)
 
 

@@ -147,7 +147,8 @@ def test_a_transcript_reader_that_crashes_gives_no_credit_and_flags_staff(tmp_pa
     (folder / "transcript.md").write_text("Answer: <sos>, I, see, a, dog\n")
     report = pipeline.grade_path(folder, problems=("seq2seq_translation",), use_bwrap=False)
     assert report.score == 0 and {c.status for c in report.checks} == {"check_broken"}
-    assert any("extractor bug" in n for n in report.notes)
+    assert any("extractor bug" in n for n in report.staff_notes)
+    assert not any("extractor bug" in n for n in report.notes)
 
 
 def test_after_due_claims_run_only_when_grading_and_show_their_feedback(demo):
