@@ -34,11 +34,17 @@ class RunConfig:
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     secret: str = "public"
     course: CourseConfig = field(default_factory=CourseConfig)
+    before_due: bool = False  # grading before the deadline: no after-due feedback, no accepted answers in messages
 
     @property
     def hidden(self) -> bool:
         """Whether hidden claims run."""
         return self.mode == "grade"
+
+    @property
+    def reveal(self) -> bool:
+        """Whether check messages may name accepted answers (a graded report handed back after the due date)."""
+        return self.mode == "grade" and not self.before_due
 
 
 def load_problems(names: tuple = (), course: CourseConfig | None = None) -> tuple[Problem, ...]:
@@ -86,7 +92,8 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
         try:
-            checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds, config.course))
+            checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds, config.course,
+                                                                   config.reveal))
             responded = Outcome.of("responses", lambda: free_responses(answers, problems), catch=(GraderError,))
         finally:
             output = answers.close()

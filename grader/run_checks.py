@@ -94,8 +94,10 @@ def _status_of(exc: BaseException, near_miss: float = 0.0) -> tuple[str, float, 
 class ClaimsPlugin:
     """The pytest plugin that runs claims against one submission's answers."""
 
-    def __init__(self, answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None):
+    def __init__(self, answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None,
+                 reveal: bool = False):
         self._course = course
+        self._reveal = reveal
         self._answers = answers
         self.by_package = {p.package: p for p in problems}
         self.parts = {(p.name, part.name): part for p in problems for part in p.parts}
@@ -135,6 +137,15 @@ class ClaimsPlugin:
     def answers(self):
         """The student's answers."""
         return self._answers
+
+    @pytest.fixture
+    def reveal(self) -> bool:
+        """Whether messages may name accepted answers: only in a graded report handed back after the due date.
+
+        In a student's `grader check` (and `grader grade --before-due`) a failed check says what is wrong and
+        why, never the accepted value.
+        """
+        return self._reveal
 
     @pytest.fixture
     def seed(self, request) -> int:
@@ -184,13 +195,14 @@ class ClaimsPlugin:
                                             call.duration)
 
 
-def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None) -> tuple[tuple, tuple]:
+def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None,
+               reveal: bool = False) -> tuple[tuple, tuple]:
     """Run every claim of `problems`; return (CheckResults in declaration order, staff notes).
 
     A claim that pytest never ran (a collection error, say) still gets a result:
     zero points, marked as a broken check. Never full credit by default.
     """
-    plugin = ClaimsPlugin(answers, problems, hidden, seeds, course)
+    plugin = ClaimsPlugin(answers, problems, hidden, seeds, course, reveal)
     files = [str(p.checks_path) for p in problems]
     args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
                     "--no-header", "-W", "ignore::pytest.PytestReturnNotNoneWarning",
