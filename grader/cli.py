@@ -11,7 +11,8 @@ from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, PASSED, PENDING
-from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
+from grader.pipeline import GradingSession, RunConfig, grade_many, load_problems, submissions_in
+from grader.problem import discover, select
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports, save_reports
@@ -38,17 +39,21 @@ def cmd_check(args) -> int:
               "then fill in submissions/mine/answers.py and run `make check` again.", file=sys.stderr)
         return 2
     use_bwrap = bwrap_path() is not None and not args.no_sandbox
-    if use_bwrap:
-        try:
-            self_test(SandboxConfig(use_bwrap=True))
-        except SandboxUnavailable as exc:
-            print(f"note: {exc}\nnote: running your code in a plain subprocess instead.", file=sys.stderr)
-            use_bwrap = False
-    course = course_config(args)
-    problems = load_problems(tuple(args.problem or ()), course)
-    config = RunConfig("check", tuple(args.problem or ()), SandboxConfig(use_bwrap=use_bwrap, limits=course.limits),
-                       "public", course)
-    report = grade_submission(path, problems, config)
+    with GradingSession() as session:
+        if use_bwrap:
+            # The sandbox's zygote imports numpy (and torch) on one core while this process imports the
+            # checks on the other: most of a check's time is these start-ups, and they overlap.
+            session.prepare(select(discover(), args.problem or None), RunConfig("check"))
+            try:
+                self_test(SandboxConfig(use_bwrap=True))
+            except SandboxUnavailable as exc:
+                print(f"note: {exc}\nnote: running your code in a plain subprocess instead.", file=sys.stderr)
+                use_bwrap = False
+        course = course_config(args)
+        problems = load_problems(tuple(args.problem or ()), course)
+        config = RunConfig("check", tuple(args.problem or ()), SandboxConfig(use_bwrap=use_bwrap, limits=course.limits),
+                           "public", course)
+        report = session.grade(path, problems, config)
     print(console_table(report))
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")

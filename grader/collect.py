@@ -6,8 +6,6 @@ after a request that hung or crashed, so one bad part costs only that part.
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import numpy as np
 from grader import wire
 from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash, StudentFault
 from grader.model import Submission
-from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
+from grader.sandbox import INPUTS_IN_SANDBOX, ProcessLauncher, SandboxConfig, Staged, Worker, WorkerDied
 from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, short_repr
 
 MAX_RESTARTS = 3
@@ -81,9 +79,12 @@ class ImportResult:
 class Answers:
     """The student's answers, read through a sandboxed worker (the `answers` fixture)."""
 
-    def __init__(self, submission: Submission, config: SandboxConfig):
+    def __init__(self, submission: Submission, config: SandboxConfig, launcher=None):
         self.submission = submission
         self.config = config
+        # Where workers come from: a fresh process each (the default), or a zygote's fork (grader.zygote).
+        self.launcher = launcher if launcher is not None else ProcessLauncher()
+        self.staged: Staged | None = None
         self.worker: Worker | None = None
         self.restarts = 0
         self.outputs: list[str] = []
@@ -104,10 +105,10 @@ class Answers:
         """Start a worker and import the submission in it (the worker is retired if it dies doing so)."""
         if not self.submission.cells:
             return ImportResult(names={k: type(v).__name__ for k, v in self.static.items()})
-        if self.inputs is None:
-            self.inputs = Path(tempfile.mkdtemp(prefix="hw7-inputs-"))
-            self.inputs.chmod(0o755)
-        self.worker = Worker(self.submission.path, self.config, self.inputs)
+        if self.staged is None:
+            self.staged = self.launcher.stage(self.submission.path)
+            self.inputs = self.staged.inputs
+        self.worker = self.launcher.start(self.staged, self.config)
         msg = {"op": "load", "cells": [list(c) for c in self.submission.cells], "stop_on_error": True,  # like "Run All": a failing cell stops the run
                "path": "/submission" if self.config.use_bwrap else str(self.submission.path.resolve()),
                "inputs": INPUTS_IN_SANDBOX if self.config.use_bwrap else str(self.inputs)}
@@ -126,8 +127,9 @@ class Answers:
     def close(self) -> str:
         """Stop the worker; return everything the submission printed (capped)."""
         self._retire()
-        if self.inputs is not None:
-            shutil.rmtree(self.inputs, ignore_errors=True)
+        if self.staged is not None:
+            self.launcher.release(self.staged)
+            self.staged = None
             self.inputs = None
         return "\n".join(o for o in self.outputs if o)
 

@@ -2,12 +2,20 @@
 
 Each stage's outcome is kept as a value (`Outcome`), so a stage that fails
 becomes a line in the report, never a lost grade or a stopped batch.
+
+A `GradingSession` grades submission after submission in one process and keeps
+what a fresh start would pay for again: a sandbox zygote that has imported the
+heavy libraries (`grader.zygote`) and one collected pytest session per problem
+set (`run_checks.ClaimSession`). Without one, `grade_submission` starts fresh.
 """
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
+import sys
 import tempfile
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -15,13 +23,13 @@ from pathlib import Path
 
 from grader.collect import Answers, free_responses
 from grader.config import CourseConfig
-from grader.errors import GraderError, SubmissionError
+from grader.errors import GraderError, SandboxUnavailable, SubmissionError
 from grader.extract import extract_answers
 from grader.load import load, student_id
 from grader.model import CHECK_BROKEN, NOT_ANSWERED, Outcome, Report, Status
 from grader.problem import Problem, discover, select
-from grader.run_checks import Seeds, claims_of, run_claims, validate
-from grader.sandbox import Limits, SandboxConfig
+from grader.run_checks import ClaimSession, Seeds, claims_of, run_claims, validate
+from grader.sandbox import Limits, ProcessLauncher, SandboxConfig
 from grader.score import not_answered_results, score
 
 
@@ -75,8 +83,90 @@ def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfi
                   problems=tuple((p.name, p.title) for p in problems), staff_notes=tuple(staff))
 
 
-def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig) -> Report:
-    """Grade one submission folder or .zip through every stage; always returns a Report."""
+def preload_for(problems: tuple[Problem, ...]) -> tuple[str, ...]:
+    """What a zygote imports before forking: numpy always, torch when a problem's answers may use it."""
+    return ("numpy",) + (("torch",) if any(p.needs_torch for p in problems) else ())
+
+
+class GradingSession:
+    """Grades submission after submission in one process, keeping its sandbox zygote and pytest sessions.
+
+    Launchers are kept per sandbox kind (bubblewrap or not, GPU or not) and preload;
+    claim sessions per problem set and mode. A zygote that cannot start on this
+    machine leaves the session with fresh bubblewrap workers (said once in `notes`).
+    One grade at a time (a lock); make one per process. Close it (or use `with`) to
+    stop the zygote and end the pytest sessions.
+    """
+
+    def __init__(self, zygote: bool = True):
+        self.use_zygote = zygote
+        self.notes: list[str] = []
+        self._launchers: dict[tuple, object] = {}
+        self._claims: dict[tuple, ClaimSession] = {}
+        self._lock = threading.Lock()
+
+    def launcher(self, sandbox: SandboxConfig, problems: tuple[Problem, ...]):
+        """The launcher for workers of `sandbox` (a zygote under bubblewrap), started on first use."""
+        key = (sandbox.use_bwrap, sandbox.gpu, preload_for(problems))
+        if key not in self._launchers:
+            launcher = ProcessLauncher()
+            if sandbox.use_bwrap and self.use_zygote:
+                from grader.zygote import ZygoteLauncher  # only batches and checks under bubblewrap need it
+
+                try:
+                    launcher = ZygoteLauncher(sandbox, key[2])
+                except SandboxUnavailable as exc:
+                    self.notes.append(f"fresh sandbox processes instead of a zygote: {exc}")
+            self._launchers[key] = launcher
+        return self._launchers[key]
+
+    def claims(self, problems: tuple[Problem, ...], hidden: bool) -> ClaimSession:
+        """The collected claim session for `problems` in this mode (a new one after pytest itself failed)."""
+        key = (tuple(problems), hidden)
+        session = self._claims.get(key)
+        if session is None or session.broken:
+            if session is not None:
+                session.close()
+            session = self._claims[key] = ClaimSession(tuple(problems), hidden)
+        return session
+
+    def prepare(self, problems: tuple[Problem, ...], config: RunConfig) -> None:
+        """Start what grading these problems needs (the zygote imports while the caller does other work)."""
+        self.launcher(config.sandbox, problems)
+
+    def grade(self, path: Path, problems: tuple[Problem, ...], config: RunConfig) -> Report:
+        """Grade one submission, as `grade_submission` does, with this session's zygote and pytest sessions."""
+        with self._lock:
+            return grade_submission(path, problems, config, session=self)
+
+    def close(self) -> None:
+        """Stop the zygotes and end the pytest sessions."""
+        for launcher in self._launchers.values():
+            if getattr(launcher, "broken", None):
+                self.notes.append(f"fresh sandbox processes instead of the zygote's: {launcher.broken}")
+            elif getattr(launcher, "failures", None):
+                self.notes.append(f"{len(launcher.failures)} worker(s) started fresh because the zygote could not "
+                                  f"fork them; the first: {launcher.failures[0]}")
+            launcher.close()
+        for claims in self._claims.values():
+            claims.close()
+        self._launchers.clear()
+        self._claims.clear()
+
+    def __enter__(self) -> "GradingSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig,
+                     session: GradingSession | None = None) -> Report:
+    """Grade one submission folder or .zip through every stage; always returns a Report.
+
+    With `session`, workers come from its zygote and claims run in its pytest session;
+    without, a fresh worker process and a pytest session of its own.
+    """
     student = student_id(path)
     titles = tuple((p.name, p.title) for p in problems)
     with tempfile.TemporaryDirectory(prefix="hw7-") as scratch:
@@ -88,12 +178,13 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
                                   stages=(loaded,), load_error=reason)
         extracted = Outcome.of("extract", lambda: extract_answers(loaded.value, problems))
         sub = extracted.value if extracted.ok else loaded.value
-        answers = Answers(sub, config.sandbox)
+        answers = Answers(sub, config.sandbox, session.launcher(config.sandbox, problems) if session else None)
         seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
         try:
+            claims = session.claims(problems, config.hidden) if session else None
             checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds, config.course,
-                                                                   config.reveal))
+                                                                   config.reveal, claims))
             responded = Outcome.of("responses", lambda: free_responses(answers, problems), catch=(GraderError,))
         finally:
             output = answers.close()
@@ -125,11 +216,30 @@ def submissions_in(folder: Path) -> list[Path]:
                   if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix.lower() == ".zip"))
 
 
-def _grade_one(args) -> Report:
+# The session of a pool worker process: made by the pool's initializer, closed when the process ends. State
+# of the process by nature (a ProcessPoolExecutor hands its workers nothing else that lives across tasks).
+_pool_session: GradingSession | None = None
+
+
+def _start_pool_session() -> None:
+    global _pool_session
+    _pool_session = GradingSession()
+    multiprocessing.util.Finalize(_pool_session, _close_pool_session, args=(_pool_session,), exitpriority=10)
+
+
+def _close_pool_session(session: GradingSession) -> None:
+    session.close()
+    _say_notes(session)
+
+
+def _grade_one(args, session: GradingSession | None = None) -> Report:
     path, names, config = args
     problems = load_problems(names, config.course)
+    session = session or _pool_session
     try:
-        return grade_submission(path, problems, config)
+        if session is None:
+            return grade_submission(path, problems, config)
+        return session.grade(path, problems, config)
     except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
         why = f"not graded: the grader crashed on this submission ({type(exc).__name__}: {exc})"
         return nothing_earned(student_id(path), problems, config, kind="grader_error", status=CHECK_BROKEN, why=why,
@@ -137,15 +247,30 @@ def _grade_one(args) -> Report:
 
 
 def grade_many(paths: list[Path], config: RunConfig, jobs: int | None = None) -> list[Report]:
-    """Grade many submissions, `jobs` at a time (default: one per core), in order."""
+    """Grade many submissions, `jobs` at a time (default: one per core), in order.
+
+    Each job is a process with its own `GradingSession`: one zygote and one pytest
+    session per job, whatever the number of submissions.
+    """
     load_problems(config.problems, config.course)  # fail fast on a broken problem, before any student
     jobs = jobs or os.cpu_count() or 1
     work = [(p, config.problems, config) for p in paths]
     if jobs == 1 or len(paths) <= 1:
-        return [_grade_one(w) for w in work]
+        session = GradingSession()
+        try:
+            return [_grade_one(w, session) for w in work]
+        finally:
+            session.close()
+            _say_notes(session)
     # Spawned, not forked: the parent may hold torch's thread pools, which do not survive a fork.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_pool_session) as pool:
         return list(pool.map(_grade_one, work))
+
+
+def _say_notes(session: GradingSession) -> None:
+    for note in session.notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def grade_path(path: Path, mode: str = "grade", problems: tuple = (), use_bwrap: bool = True,

@@ -1,24 +1,27 @@
 """Stage 3, checks: run the problems' claims with pytest, handing them the collected answers.
 
-The grader calls `pytest.main` on each problem's `checks.py` with a plugin that
-collects `@claim` functions (whatever their names), provides the `answers`,
+The grader runs each problem's `checks.py` in a pytest session with a plugin
+that collects `@claim` functions (whatever their names), provides the `answers`,
 `rng` and `seed` fixtures, drops claims that the mode does not run, and turns
-each outcome into a `CheckResult`. A claim that raises something other than a
+each outcome into a `CheckResult`. A session is collected once and can run the
+claims for many submissions in turn (`ClaimSession`). A claim that raises something other than a
 student fault is a broken check: zero points, flagged for the staff.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import inspect
 import io
-import contextlib
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from _pytest.runner import runtestprotocol
 
 from grader.claims import Claim
 from grader.errors import ConfigError, NearMiss, Partial, StudentFault, did_you_mean
@@ -92,17 +95,25 @@ def _status_of(exc: BaseException, near_miss: float = 0.0) -> tuple[str, float, 
 
 
 class ClaimsPlugin:
-    """The pytest plugin that runs claims against one submission's answers."""
+    """The pytest plugin that runs claims against one submission's answers at a time.
 
-    def __init__(self, answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None,
-                 reveal: bool = False):
-        self._course = course
-        self._reveal = reveal
-        self._answers = answers
+    Collection depends only on the problems and the mode; the answers, seeds, course and
+    reveal flag are bound per submission (`bind`), so one collected session serves many.
+    """
+
+    def __init__(self, problems: tuple[Problem, ...], hidden: bool):
         self.by_package = {p.package: p for p in problems}
         self.parts = {(p.name, part.name): part for p in problems for part in p.parts}
         self._hidden = hidden
+        self.collect_errors: list[str] = []
+        self.bind(None, Seeds.public())
+
+    def bind(self, answers, seeds: Seeds, course=None, reveal: bool = False) -> None:
+        """Grade the next submission: its answers and seeds; fresh results and notes."""
+        self._answers = answers
         self._seeds = seeds
+        self._course = course
+        self._reveal = reveal
         self.results: dict[str, CheckResult] = {}
         self.staff_notes: list[str] = []
         self._pass_messages: dict[str, str] = {}
@@ -132,6 +143,11 @@ class ClaimsPlugin:
                 continue
             keep.append(item)
         items[:] = keep
+
+    def pytest_collectreport(self, report):
+        """Remember what failed to collect (an import error in a checks module): no claim of it may pass."""
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-3000:]}")
 
     @pytest.fixture
     def answers(self):
@@ -195,36 +211,116 @@ class ClaimsPlugin:
                                             call.duration)
 
 
+# What every claim session passes to pytest: only checks.py files, no plugin that claims do not use, no
+# output capture at the file-descriptor level (a long-lived session must not swallow the grader's own
+# output between submissions; what claims print goes to a buffer instead).
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
+               "--no-header", "--capture=no", "-W", "ignore::pytest.PytestReturnNotNoneWarning",
+               # hypothesis's plugin costs ~0.9 s per session and no claim uses it.
+               "-p", "no:hypothesispytest")
+
+
+class ClaimSession:
+    """One pytest session that collects the claims of `problems` once, then runs them for submission after submission.
+
+    `pytest.main` per submission pays for configuration, plugin registration and
+    collection every time (about 60 ms; more than the claims of a small problem).
+    Here those happen once; each submission runs the collected items through
+    pytest's own run protocol (setup, call, teardown, with fixtures rebuilt for
+    every item), so outcomes are those of a fresh `pytest.main`.
+    """
+
+    def __init__(self, problems: tuple[Problem, ...], hidden: bool):
+        from _pytest.config import _prepareconfig  # the same entry pytest.main uses; no public equivalent
+
+        self.problems = problems
+        self.hidden = hidden
+        self.plugin = ClaimsPlugin(problems, hidden)
+        self._sink = io.StringIO()  # pytest's terminal writer keeps the stream it was configured with
+        self.items: list = []
+        self.internal_error: str | None = None
+        with contextlib.redirect_stdout(self._sink), contextlib.redirect_stderr(self._sink):
+            self.config = _prepareconfig([str(p.checks_path) for p in problems] + list(PYTEST_ARGS),
+                                         plugins=[self.plugin])
+            self.session = pytest.Session.from_config(self.config)
+            self.session.exitstatus = pytest.ExitCode.OK
+            try:
+                self.config._do_configure()
+                self.config.hook.pytest_sessionstart(session=self.session)
+                self.config.hook.pytest_collection(session=self.session)
+            except Exception:  # pytest itself failed to collect: every claim will be reported broken
+                self.internal_error = traceback.format_exc()[-3000:]
+            else:
+                self.items = list(self.session.items)
+        self._closed = False
+        self.broken = False  # pytest itself failed during a run: its state is suspect, use a new session
+
+    def run(self, answers, seeds: Seeds, course=None, reveal: bool = False) -> tuple[tuple, tuple]:
+        """Run every collected claim on `answers`; (CheckResults in declaration order, staff notes)."""
+        self.plugin.bind(answers, seeds, course, reveal)
+        notes: list[str] = []
+        start = time.perf_counter()
+        if self.internal_error or self.plugin.collect_errors:
+            # pytest.main stops before running anything when collection failed; so does the session.
+            notes.append(f"pytest could not collect the claims after {time.perf_counter() - start:.1f}s:\n"
+                         + (self.internal_error or "\n".join(self.plugin.collect_errors)))
+        else:
+            sink = io.StringIO()
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pytest records them per test and shows a summary; nobody reads it
+                try:
+                    for i, item in enumerate(self.items):
+                        nextitem = self.items[i + 1] if i + 1 < len(self.items) else None
+                        runtestprotocol(item, log=False, nextitem=nextitem)
+                except Exception:  # pytest's own machinery failed (an INTERNALERROR in pytest.main): claims not run
+                    self.broken = True
+                    notes.append(f"pytest failed while running the claims:\n{traceback.format_exc()[-3000:]}")
+        notes = list(self.plugin.staff_notes) + notes
+        results = []
+        for problem in self.problems:
+            for fn, c in claims_of(problem):
+                if c.graded_only and not self.hidden:
+                    continue
+                key = f"{problem.name}.{fn}"
+                if key in self.plugin.results:
+                    results.append(self.plugin.results[key])
+                else:
+                    results.append(CheckResult(problem.name, c.part, fn, c.description, claim_points(problem, c), 0.0,
+                                               CHECK_BROKEN, BROKEN_MESSAGE, c.visibility))
+                    notes.append(f"{key} did not run; see the pytest output above")
+        self.plugin.bind(None, Seeds.public())  # keep nothing of this submission alive
+        return tuple(results), tuple(notes)
+
+    def close(self) -> None:
+        """End the pytest session (unconfigure its plugins)."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.redirect_stdout(self._sink), contextlib.redirect_stderr(self._sink):
+            try:
+                self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=self.session.exitstatus)
+            finally:
+                self.config._ensure_unconfigure()
+
+    def __enter__(self) -> "ClaimSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seeds, course=None,
-               reveal: bool = False) -> tuple[tuple, tuple]:
+               reveal: bool = False, session: ClaimSession | None = None) -> tuple[tuple, tuple]:
     """Run every claim of `problems`; return (CheckResults in declaration order, staff notes).
 
-    A claim that pytest never ran (a collection error, say) still gets a result:
-    zero points, marked as a broken check. Never full credit by default.
+    With `session` (collected for the same problems and mode) the claims run in it;
+    otherwise in a session of their own. A claim that pytest never ran (a collection
+    error, say) still gets a result: zero points, marked as a broken check. Never
+    full credit by default.
     """
-    plugin = ClaimsPlugin(answers, problems, hidden, seeds, course, reveal)
-    files = [str(p.checks_path) for p in problems]
-    args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
-                    "--no-header", "-W", "ignore::pytest.PytestReturnNotNoneWarning",
-                    # hypothesis's plugin costs ~0.9 s per run and no claim uses it.
-                    "-p", "no:hypothesispytest"]
-    sink = io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        code = pytest.main(args, plugins=[plugin])
-    notes = list(plugin.staff_notes)
-    if code not in (0, 1, 5):
-        notes.append(f"pytest exited with {code!r} after {time.perf_counter() - start:.1f}s:\n{sink.getvalue()[-3000:]}")
-    results = []
-    for problem in problems:
-        for fn, c in claims_of(problem):
-            if c.graded_only and not hidden:
-                continue
-            key = f"{problem.name}.{fn}"
-            if key in plugin.results:
-                results.append(plugin.results[key])
-            else:
-                results.append(CheckResult(problem.name, c.part, fn, c.description, claim_points(problem, c), 0.0, CHECK_BROKEN,
-                                           BROKEN_MESSAGE, c.visibility))
-                notes.append(f"{key} did not run (pytest exit {code!r}); see the pytest output above")
-    return tuple(results), tuple(notes)
+    if session is not None:
+        if session.problems != problems or session.hidden != hidden:
+            raise ValueError("the claim session was collected for other problems or another mode")
+        return session.run(answers, seeds, course, reveal)
+    with ClaimSession(problems, hidden) as own:
+        return own.run(answers, seeds, course, reveal)

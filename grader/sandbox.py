@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -55,6 +56,15 @@ class SandboxConfig:
     use_bwrap: bool = True
     limits: Limits = Limits()
     gpu: bool = False  # pass the GPU's device nodes in (for timed training parts)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Where one submission's workers find its files: its folder, the folder of big arguments, and a staging token."""
+
+    folder: Path
+    inputs: Path
+    token: str = ""
 
 
 def bwrap_path() -> str | None:
@@ -115,8 +125,12 @@ class Cgroup:
 
     def enter(self) -> None:
         """Move the calling process into the cgroup (run in the child before exec)."""
+        self.add(os.getpid())
+
+    def add(self, pid: int) -> None:
+        """Move process `pid` into the cgroup (its children follow it)."""
         for d in self.dirs:
-            (d / "cgroup.procs").write_text(str(os.getpid()))
+            (d / "cgroup.procs").write_text(str(pid))
 
     def kill_all(self) -> None:
         """SIGKILL every process in the cgroup."""
@@ -185,40 +199,60 @@ def _python_roots() -> list[str]:
     return out
 
 
-def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[int, int],
-                  inputs: Path | None = None) -> list[str]:
-    """The bwrap command line that runs the worker confined, with `folder` as /submission."""
-    cmd = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
-           "--cap-drop", "ALL", "--die-with-parent", "--new-session",
-           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
-           "--size", str(config.limits.tmp_bytes), "--tmpfs", "/tmp",
-           "--dir", "/etc"]
+def system_layout() -> list[list[str]]:
+    """What of the machine a sandbox sees, read-only: [kind, path(, link target)] with kind dir, file or symlink.
+
+    The Python runtime (venv and base install), /usr and the loader's few files in /etc; nothing else.
+    """
+    layout = [["dir", "/usr"]]
     for link in ("bin", "lib", "lib64", "sbin", "lib32"):
         p = Path("/") / link
         if p.is_symlink():
-            cmd += ["--symlink", os.readlink(p), f"/{link}"]
+            layout.append(["symlink", f"/{link}", os.readlink(p)])
         elif p.is_dir():
-            cmd += ["--ro-bind", str(p), f"/{link}"]
+            layout.append(["dir", f"/{link}"])
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
         if os.path.exists(etc):
-            cmd += ["--ro-bind", etc, etc]
+            layout.append(["dir" if os.path.isdir(etc) else "file", etc])
     for root in _python_roots():
         if not root.startswith("/usr/"):
-            cmd += ["--ro-bind", root, root]
+            layout.append(["dir", root])
     venv = os.path.realpath(sys.prefix)
     if venv != os.path.realpath(sys.base_prefix) and not venv.startswith("/usr/"):
-        cmd += ["--ro-bind", venv, venv]
-    for f in WORKER_FILES:
-        cmd += ["--ro-bind", str(f), f"{WORKER_DIR_IN_SANDBOX}/{f.name}"]
-    cmd += ["--ro-bind", str(folder.resolve()), SUBMISSION_IN_SANDBOX, "--chdir", SUBMISSION_IN_SANDBOX]
-    if inputs is not None:
-        cmd += ["--ro-bind", str(inputs), INPUTS_IN_SANDBOX]
+        layout.append(["dir", venv])
+    return layout
+
+
+def _bwrap_base(bwrap: str, config: SandboxConfig) -> list[str]:
+    """bwrap's flags for a confined process: namespaces, user, the system read-only, private /tmp, GPU nodes."""
+    cmd = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+           "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+           "--proc", "/proc", "--dev", "/dev",
+           "--size", str(config.limits.tmp_bytes), "--tmpfs", "/tmp",
+           "--dir", "/etc"]
+    for entry in system_layout():
+        if entry[0] == "symlink":
+            cmd += ["--symlink", entry[2], entry[1]]
+        else:
+            cmd += ["--ro-bind", entry[1], entry[1]]
     if config.gpu:
         # CUDA needs the device nodes bound as devices (a plain --bind over --dev's nodev tmpfs is refused)
         # and a read-only /sys: without /sys, cuInit fails with CUDA_ERROR_OPERATING_SYSTEM.
         for dev in gpu_device_nodes():
             cmd += ["--dev-bind", dev, dev]
         cmd += ["--ro-bind", "/sys", "/sys"]
+    return cmd
+
+
+def bwrap_command(bwrap: str, folder: Path, config: SandboxConfig, fds: tuple[int, int],
+                  inputs: Path | None = None) -> list[str]:
+    """The bwrap command line that runs the worker confined, with `folder` as /submission."""
+    cmd = _bwrap_base(bwrap, config)
+    for f in WORKER_FILES:
+        cmd += ["--ro-bind", str(f), f"{WORKER_DIR_IN_SANDBOX}/{f.name}"]
+    cmd += ["--ro-bind", str(folder.resolve()), SUBMISSION_IN_SANDBOX, "--chdir", SUBMISSION_IN_SANDBOX]
+    if inputs is not None:
+        cmd += ["--ro-bind", str(inputs), INPUTS_IN_SANDBOX]
     cmd += ["--", sys.executable, "-I", "-B", f"{WORKER_DIR_IN_SANDBOX}/sandbox_worker.py", str(fds[0]), str(fds[1])]
     return cmd
 
@@ -389,13 +423,36 @@ class Worker:
         return text
 
 
+class ProcessLauncher:
+    """Workers as fresh processes (bubblewrap, or plain with --no-sandbox), one per start: the `Launcher` by default.
+
+    A launcher gives `Answers` its workers: `stage` once per submission, `start` for each
+    worker (a restart after a hang starts another), `release` when the submission is done.
+    """
+
+    def stage(self, folder: Path) -> Staged:
+        """The submission's own folder, and a new folder for big arguments."""
+        inputs = Path(tempfile.mkdtemp(prefix="hw7-inputs-"))
+        inputs.chmod(0o755)
+        return Staged(folder, inputs)
+
+    def start(self, staged: Staged, config: SandboxConfig) -> "Worker":
+        """A new worker process on the staged submission."""
+        return Worker(staged.folder, config, staged.inputs)
+
+    def release(self, staged: Staged) -> None:
+        """Remove the folder of big arguments."""
+        shutil.rmtree(staged.inputs, ignore_errors=True)
+
+    def close(self) -> None:
+        """Nothing to stop: each worker was closed with its submission."""
+
+
 def _probe(config: SandboxConfig, cells: list, timeout: float, died: str, get: str | None = None) -> tuple[dict, object]:
     """Run `cells` in a worker on an empty submission: (the load reply, the value of `get` if the cells ran clean).
 
     SandboxUnavailable, starting with `died` and quoting what the worker printed, when it stops answering.
     """
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="hw7-selftest-") as empty:
         worker = Worker(Path(empty), config)
         try:

@@ -16,6 +16,52 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("bwrap")
 
+
+@pytest.fixture(scope="module")
+def zygotes():
+    """Zygote launchers shared by this module's tests (one per GPU setting), stopped at the end."""
+    from grader.zygote import ZygoteLauncher
+
+    made = {}
+
+    def get(config: SandboxConfig):
+        if config.gpu not in made:
+            made[config.gpu] = ZygoteLauncher(SandboxConfig(use_bwrap=True, gpu=config.gpu))
+        return made[config.gpu]
+
+    yield get
+    for launcher in made.values():
+        launcher.close()
+
+
+@pytest.fixture(autouse=True, params=["fresh", "zygote"])
+def worker_kind(request, monkeypatch, zygotes):
+    """Every test here runs twice: with a fresh bubblewrap process per worker, and with workers forked by a zygote."""
+    if request.param == "zygote":
+        from grader import collect, sandbox
+
+        class FromZygote:
+            """Where Answers makes its default launcher: a zygote's for bubblewrap configs, else a fresh process."""
+
+            def stage(self, folder):
+                return zygotes(SandboxConfig()).stage(folder)
+
+            def start(self, staged, config):
+                if not config.use_bwrap:
+                    return sandbox.ProcessLauncher().start(staged, config)
+                if config.gpu:
+                    pytest.skip("zygote children with the GPU's settings: tests/integration/test_zygote.py")
+                return zygotes(config).start(staged, config)
+
+            def release(self, staged):
+                zygotes(SandboxConfig()).release(staged)
+
+        monkeypatch.setattr(collect, "ProcessLauncher", FromZygote)
+    yield request.param
+    if request.param == "zygote":
+        launcher = zygotes(SandboxConfig())
+        assert launcher.broken is None and not launcher.failures, launcher.failures  # no silent fresh workers
+
 GOOD = """
 training_decoder_inputs = ["<sos>", "I", "see", "a", "dog"]
 evaluation_decoder_inputs = ["<sos>", "I", "saw", "a", "dog"]
