@@ -101,13 +101,11 @@ def preload(names: list[str]) -> list[str]:
     if "torch" in done:
         import torch
 
-        seed = torch.initial_seed()
         layer = torch.nn.Linear(3, 2)
         opt = torch.optim.SGD(layer.parameters(), lr=0.1, weight_decay=1e-3)
         torch.nn.functional.mse_loss(layer(torch.ones(4, 3)), torch.zeros(4, 2)).backward()
         opt.step()
         del layer, opt
-        torch.manual_seed(seed)  # as a fresh process starts: the warm-up drew from the default generator
     return done
 
 
@@ -265,8 +263,11 @@ def worker(spec: dict, req_r: int, rep_w: int, out_w: int) -> None:
         set_limits(spec)
         libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # like any process (only the init above must not be traced)
         os.chdir(spec["submission"])
+        # A fresh process seeds its global generators from the OS; a fork would copy the zygote's state.
         if "numpy.random" in sys.modules:
-            sys.modules["numpy.random"].seed()  # a fresh process has a fresh global RNG; a fork would copy ours
+            sys.modules["numpy.random"].seed()
+        if "torch" in sys.modules:
+            sys.modules["torch"].seed()
         sys.argv = [os.path.join(HERE, "sandbox_worker.py")]
         sandbox_worker.main(req_r, rep_w)
     except BaseException:  # the worker loop itself failed: its traceback is the submission's output
