@@ -6,7 +6,7 @@ SUB    ?= submissions/mine
 DIR    ?= submissions/examples/seq2seq_translation
 OUT    ?= out
 
-.PHONY: install system-packages check grade demo test bench clean
+.PHONY: install system-packages check grade demo test bench bench-venv clean
 
 # Debian packages: bubblewrap (the sandbox) and chromium (report tests). Installed when missing and we are root.
 system-packages:
@@ -44,6 +44,11 @@ demo: install
 test:
 	@$(MAKE) --no-print-directory install WITH_BROWSER=1
 	$(BIN)/pytest -q
+
+# nbgrader (for bench/bench_batch.py) in a venv of its own: beside the grader it slows `import nbformat`.
+bench-venv:
+	$(PYTHON) -m venv .venv-nbgrader
+	.venv-nbgrader/bin/pip install -q nbgrader numpy
 
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done

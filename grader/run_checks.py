@@ -275,6 +275,8 @@ class ClaimSession:
                 except Exception:  # pytest's own machinery failed (an INTERNALERROR in pytest.main): claims not run
                     self.broken = True
                     notes.append(f"pytest failed while running the claims:\n{traceback.format_exc()[-3000:]}")
+            for item in self.items:
+                item._report_sections.clear()  # captured logs of this submission: nothing may pile up over a batch
         notes = list(self.plugin.staff_notes) + notes
         results = []
         for problem in self.problems:

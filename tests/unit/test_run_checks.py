@@ -174,3 +174,66 @@ def test_an_unknown_visibility_is_refused():
 
     with pytest.raises(ConfigError, match="visibility must be one of"):
         declare("a", points=1, visibility="secret")
+
+
+# --- one pytest session for many submissions ------------------------------------------------------------
+def _no_address(message: str) -> str:
+    """A message without object addresses (pytest's assertion details name the FakeAnswers object)."""
+    import re
+
+    return re.sub(r"0x[0-9a-f]+", "0x", message)
+
+
+def test_a_claim_session_grades_each_submission_on_its_own_answers(demo):
+    from grader.run_checks import ClaimSession
+
+    problem = demo(pkg="fakeprobs_r")
+    alone = {}
+    for name, values in (("right", {"a": 2, "essay": "x"}), ("wrong", {"a": 3}), ("empty", {})):
+        alone[name] = run_claims(FakeAnswers(values), (problem,), hidden=True, seeds=Seeds("s", name))
+    with ClaimSession((problem,), hidden=True) as session:
+        # In turn, and again: each run gives what a pytest session of its own gives, whatever ran before.
+        for name, values in (("right", {"a": 2, "essay": "x"}), ("wrong", {"a": 3}), ("empty", {}),
+                             ("right", {"a": 2, "essay": "x"})):
+            results, notes = run_claims(FakeAnswers(values), (problem,), hidden=True, seeds=Seeds("s", name),
+                                        session=session)
+            assert [(r.claim, r.status, r.score, _no_address(r.message)) for r in results] == [
+                (r.claim, r.status, r.score, _no_address(r.message)) for r in alone[name][0]]
+            assert len(notes) == len(alone[name][1]) == 1  # the broken check's traceback, for this run only
+        assert session.plugin.results == {} and session.plugin._answers is None  # nothing kept between runs
+
+
+def test_a_claim_session_runs_only_for_its_problems_and_mode(demo):
+    from grader.run_checks import ClaimSession
+
+    problem = demo(pkg="fakeprobs_q")
+    with ClaimSession((problem,), hidden=False) as session:
+        with pytest.raises(ValueError, match="other problems or another mode"):
+            run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public(), session=session)
+        results, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=False, seeds=Seeds.public(), session=session)
+    assert "a_check_is_broken" not in {r.claim for r in results}
+
+
+def test_a_collection_error_scores_nothing_in_a_session(demo):
+    """As pytest.main runs nothing after a collection error, a session that had one runs nothing either."""
+    from grader.run_checks import ClaimSession
+
+    problem = demo(pkg="fakeprobs_p")
+    with ClaimSession((problem,), hidden=True) as session:
+        session.plugin.collect_errors.append("demo/checks.py: ImportError: broken module")
+        for _ in range(2):
+            results, notes = session.run(FakeAnswers({"a": 2}), Seeds.public())
+            assert {r.status for r in results} == {"check_broken"} and sum(r.score for r in results) == 0
+            assert any("broken module" in n for n in notes)
+
+
+def test_pytest_failing_inside_a_run_breaks_only_that_session(demo, monkeypatch):
+    from grader import run_checks
+    from grader.run_checks import ClaimSession
+
+    problem = demo(pkg="fakeprobs_o")
+    with ClaimSession((problem,), hidden=True) as session:
+        monkeypatch.setattr(run_checks, "runtestprotocol", lambda item, **kw: (_ for _ in ()).throw(RuntimeError("boom")))
+        results, notes = session.run(FakeAnswers({"a": 2}), Seeds.public())
+        assert {r.status for r in results} == {"check_broken"} and session.broken
+        assert any("pytest failed while running the claims" in n and "boom" in n for n in notes)
