@@ -336,6 +336,8 @@ class ZygoteLauncher:
                 self.failures.append(str(exc))
                 if not self.spawned:  # it never worked here: stop trying
                     self.broken = str(exc)
+                else:  # a wedged or confused zygote would make every later submission wait: the next one is new
+                    self.zygote.kill()
         return Worker(staged.folder, config, staged.inputs)
 
     def _replace(self) -> None:
