@@ -112,9 +112,9 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         import_error = collected.value.describe() if collected.value is not None and collected.value.failed else None
         staff = staff + tuple(f"the {o.stage} stage failed: {o.error}" for o in (responded,) if not o.ok)
         return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, stages)),
-                      import_error=import_error, notes=tuple(sub.notes), output=output,
+                      import_error=import_error, notes=tuple(sub.notes) + tuple(answers.output_notes), output=output,
                       sandboxed=config.sandbox.use_bwrap, problems=titles, responses=responded.value or (),
-                      staff_notes=tuple(staff))
+                      staff_notes=tuple(sub.staff_notes) + tuple(staff))
 
 
 def submissions_in(folder: Path) -> list[Path]:
