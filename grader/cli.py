@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, PASSED, PENDING
+from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
 from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
@@ -53,7 +53,10 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
-    failed = [c for c in report.checks if c.status not in (PASSED, PENDING)]
+    # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
+    extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
+    failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)
+              and (c.problem, c.part) not in extra]
     if failed:
         print(f"\n{len(failed)} public check(s) did not pass. Hidden checks run when your TA grades.")
         return 1
@@ -149,7 +152,8 @@ def cmd_manual(args) -> int:
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
     for p in load_problems():
-        print(f"{p.name}: {p.title} ({p.points:g} points)")
+        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
+        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
         for part in p.parts:
             print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
     return 0

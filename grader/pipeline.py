@@ -22,7 +22,7 @@ from grader.model import CHECK_BROKEN, NOT_ANSWERED, Outcome, Report, Status
 from grader.problem import Problem, discover, select
 from grader.run_checks import Seeds, claims_of, run_claims, validate
 from grader.sandbox import Limits, SandboxConfig
-from grader.score import not_answered_results, score
+from grader.score import not_answered_results, score, settle
 
 
 @dataclass(frozen=True)
@@ -104,14 +104,16 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
                                   stages=(loaded, extracted, collected, checked, responded),
                                   staff=(f"the {failed.stage} stage failed: {failed.error}",))
         results, staff = checked.value
-        scored = Outcome.of("score", lambda: score(problems, results))
+        scored = Outcome.of("score", lambda: settle(problems, results))
         stages = (loaded, extracted, collected, checked, responded, scored)
-        if not scored.ok:  # never a silent 0/0 report: the results stay, the failure is the staff's to see
-            results = tuple(replace(r, score=0.0, status=CHECK_BROKEN) for r in results)
+        if scored.ok:
+            results, parts = scored.value
+        else:  # never a silent 0/0 report: the results stay, the failure is the staff's to see
+            results, parts = tuple(replace(r, score=0.0, status=CHECK_BROKEN) for r in results), ()
             staff = staff + (f"the score stage failed: {scored.error}",)
         import_error = collected.value.describe() if collected.value is not None and collected.value.failed else None
         staff = staff + tuple(f"the {o.stage} stage failed: {o.error}" for o in (responded,) if not o.ok)
-        return Report(student, config.mode, sub.kind, results, scored.value or (), tuple(map(_stage, stages)),
+        return Report(student, config.mode, sub.kind, results, parts, tuple(map(_stage, stages)),
                       import_error=import_error, notes=tuple(sub.notes) + tuple(answers.output_notes), output=output,
                       sandboxed=config.sandbox.use_bwrap, problems=titles, responses=responded.value or (),
                       staff_notes=tuple(sub.staff_notes) + tuple(staff))

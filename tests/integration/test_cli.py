@@ -2,6 +2,7 @@
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -161,3 +162,19 @@ def test_grade_with_gpu_refuses_where_the_sandbox_cannot_use_one(bwrap, tmp_path
     assert proc.returncode == 2
     assert "--gpu: this machine has no NVIDIA device nodes" in proc.stderr and "grade without --gpu" in proc.stderr
     assert not out.exists()
+
+
+FULL = ("pca_autoencoder/correct_plain", "resnet_blog/correct_numbers", "seq2seq_translation/correct",
+        "regularized_autoencoder/correct_mean_loss")
+
+
+def test_check_passes_a_full_correct_submission_without_the_optional_part(tmp_path):
+    sub = tmp_path / "mine"
+    sub.mkdir()
+    (sub / "answers.py").write_text("\n".join((EXAMPLES / f / "answers.py").read_text() for f in FULL))
+    assert "def train_fast" not in (sub / "answers.py").read_text()
+    proc = grader("check", str(sub))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"\n  resnet_blog\.train_fast +2 extra  optional, not attempted\n", proc.stdout)
+    assert "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." in proc.stdout
+    assert "FAIL" not in proc.stdout
