@@ -178,3 +178,21 @@ def test_check_passes_a_full_correct_submission_without_the_optional_part(tmp_pa
     assert re.search(r"\n  resnet_blog\.train_fast +2 extra  optional, not attempted\n", proc.stdout)
     assert "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." in proc.stdout
     assert "FAIL" not in proc.stdout
+
+
+def test_make_check_without_a_submission_says_how_to_start(tmp_path, root):
+    shutil.copy(root / "Makefile", tmp_path / "Makefile")  # nothing else: it must not try to install first
+    proc = subprocess.run(["make", "--no-print-directory", "check"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "there is no submission at submissions/mine" in proc.stderr
+    assert "    cp -r submissions/template submissions/mine\n" in proc.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_the_readme_names_only_files_that_exist(root):
+    text = (root / "README.md").read_text()
+    named = set(re.findall(r"`((?:[\w.-]+/)*[\w.-]+\.(?:md|py|toml|sh))`", text))
+    named |= set(re.findall(r"\]\(([\w./-]+\.md)", text))
+    made_by_students = {"submissions/mine/answers.py"}
+    missing = sorted(n for n in named - made_by_students if not (root / n).exists())
+    assert named and not missing, missing
