@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from pathlib import Path
 
 
 from tests.conftest import EXAMPLES
@@ -196,3 +197,29 @@ def test_the_readme_names_only_files_that_exist(root):
     made_by_students = {"submissions/mine/answers.py"}
     missing = sorted(n for n in named - made_by_students if not (root / n).exists())
     assert named and not missing, missing
+
+
+def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap, tmp_path):
+    import zipfile
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    with zipfile.ZipFile(batch / "oscar.zip", "w") as zf:
+        zf.write(SEQ / "correct" / "answers.py", "answers.py")
+        info = zipfile.ZipInfo("x")
+        info.filename = "../../escaped.py"
+        zf.writestr(info, "boom")
+        link = zipfile.ZipInfo("secrets")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/shadow")
+    proc = grader("grade", str(batch), "--out", str(out), "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "oscar" / "results.json").read_text())
+    assert res["score"] == 10
+    assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
+            "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
+    staff = (out / "oscar" / "staff.txt").read_text()
+    assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
+    assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff
+    assert "/etc/shadow" not in res["output"]
+    import tempfile
+    assert not (Path(tempfile.gettempdir()) / "escaped.py").exists()  # where the unpacking scratch's ../.. is
