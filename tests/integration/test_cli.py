@@ -6,9 +6,9 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 
 from tests.conftest import EXAMPLES
