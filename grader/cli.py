@@ -10,8 +10,9 @@ from pathlib import Path
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, PASSED, PENDING
-from grader.pipeline import GradingSession, RunConfig, grade_many, load_problems, submissions_in
+from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
+from grader.load import student_id
+from grader.pipeline import GradingSession, RunConfig, StopRequest, grade_many, load_problems, submissions_in
 from grader.problem import discover, select
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
@@ -58,7 +59,10 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
-    failed = [c for c in report.checks if c.status not in (PASSED, PENDING)]
+    # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
+    extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
+    failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)
+              and (c.problem, c.part) not in extra]
     if failed:
         print(f"\n{len(failed)} public check(s) did not pass. Hidden checks run when your TA grades.")
         return 1
@@ -67,7 +71,27 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files."""
+    """Grade every submission in a folder and write the contract's files; SIGINT or SIGTERM stops it cleanly.
+
+    On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
+    and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
+    """
+    with StopRequest() as stop:
+        try:
+            return _grade_batch(args, stop)
+        except SandboxUnavailable:
+            if not stop.requested:
+                raise
+            # The self-test's sandbox was killed by the stop request: not a broken sandbox.
+            print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+            return stop.exit_status
+
+
+def _progress(report, done: int, total: int) -> None:
+    print(f"graded {report.student} ({done} of {total})", file=sys.stderr, flush=True)
+
+
+def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
@@ -88,8 +112,15 @@ def cmd_grade(args) -> int:
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
         return 2
+    if stop.requested:
+        print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
     start = time.perf_counter()
-    reports = grade_many(paths, config, jobs=args.jobs)
+    batch = grade_many(paths, config, jobs=args.jobs, stop=stop, on_graded=_progress)
+    reports = list(batch.reports)
+    if batch.stopped_by and not reports:
+        print(f"stopped by {batch.stopped_by} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
     out = Path(args.out)
     save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
     reports, sheet_ok = with_sheet(reports, out)
@@ -101,6 +132,11 @@ def cmd_grade(args) -> int:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
     print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
+    if batch.stopped_by:
+        left = ", ".join(student_id(p) for p in batch.not_graded)
+        print(f"stopped by {batch.stopped_by}: wrote the {len(reports)} submission(s) graded so far to {out}/"
+              + (f"; not graded: {left}" if left else ""), file=sys.stderr)
+        return stop.exit_status
     if broken:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
               "see their staff.txt)", file=sys.stderr)
@@ -154,7 +190,8 @@ def cmd_manual(args) -> int:
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
     for p in load_problems():
-        print(f"{p.name}: {p.title} ({p.points:g} points)")
+        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
+        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
         for part in p.parts:
             print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
     return 0
@@ -203,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     except GraderError as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C where no stop request is installed (`grader check`, say): no traceback
+        print("grader: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -149,6 +149,7 @@ class ZygoteChild(Worker):
             output = self.close().strip()
             raise SandboxUnavailable(f"the zygote's child did not start: {exc}" + (f"; it printed: {output[:500]}" if output else "")) from exc
         self.proc = ChildProcess(pid, mine)
+        Worker._live.add(self)  # killed with the others when the grader is told to stop
 
     def kill(self, reason: str) -> None:
         """Stop the child and everything it started (its init is pid 1 of their namespace: killing it kills all)."""
@@ -269,14 +270,7 @@ class Zygote:
         self.proc.wait(timeout=10)
 
     def close(self) -> None:
-        """Stop the zygote."""
-        if self.alive:
-            try:
-                with self._lock:
-                    self._ctrl.send(b'{"op": "bye"}')
-                self.proc.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """Stop the zygote (at once: it holds nothing to save, and its children are closed already)."""
         if self.alive:
             self.kill()
         self._ctrl.close()
