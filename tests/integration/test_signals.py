@@ -53,6 +53,14 @@ def alive(pids) -> dict[int, str]:
     return {pid: table[pid][2] for pid in pids if pid in table and table[pid][1] != "Z"}
 
 
+def in_a_submission(pid: int) -> bool:
+    """Whether process `pid` works in a sandbox's /submission folder (seen from inside its own root)."""
+    try:
+        return os.readlink(f"/proc/{pid}/cwd") == "/submission"
+    except OSError:
+        return False
+
+
 def wait_for(condition, seconds: float, what: str, stderr: list):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -81,8 +89,9 @@ def test_a_stop_signal_kills_every_sandbox_and_writes_the_students_graded(tmp_pa
         r.start()
     try:
         wait_for(lambda: any("graded a_correct (1 of 2)" in line for line in stderr), 90, "a_correct", stderr)
-        hanging = str(batch / "b_hangs")
-        wait_for(lambda: any(hanging in c for c in descendants(proc.pid, processes()).values()), 30,
+        # a_correct's worker is closed by now: a process working in /submission is b_hangs's (a fresh
+        # bwrap worker or a zygote's child, whose command lines do not name the submission).
+        wait_for(lambda: any(in_a_submission(pid) for pid in descendants(proc.pid, processes())), 30,
                  "the hanging submission's sandbox", stderr)
         below = descendants(proc.pid, processes())  # the pool, its sandboxes (bwrap and what runs inside)
         assert any("bwrap" in c for c in below.values()) and len(below) >= 4, below
