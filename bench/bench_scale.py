@@ -2,7 +2,10 @@
 
 The answers are bench_batch.py's small homework without the ones that hang (a
 hang costs the full timeout whatever the batch size, which would only blur the
-trend). Each size is one run of `grader grade` (sandbox on, --timeout 10). While
+trend). Each size is one run of `grader grade` (sandbox on, --timeout 10).
+Printed per size: the whole run's seconds per submission (start-up and the
+final reports included), and the steady rate: the time from the first graded
+submission to the last (its "graded X (k of N)" lines), per submission. While
 it runs, every process of the grader's tree is sampled (main process, job
 processes, zygotes, their children): printed are the peak of their summed PSS
 (shared pages counted once) and the peak RSS of the main process.
@@ -74,8 +77,8 @@ class Sampler(threading.Thread):
             self.done.wait(self.every)
 
 
-def grade(subs: Path, out: Path, jobs: int | None) -> tuple[float, Sampler]:
-    """One `grader grade` run, timed and sampled."""
+def grade(subs: Path, out: Path, jobs: int | None) -> tuple[float, float, Sampler]:
+    """One `grader grade` run: its seconds, the seconds from its first graded submission to its last, its memory."""
     env = dict(os.environ, PYTHONPATH=f"{COURSE}{os.pathsep}{ROOT}", HW7_GRADER_SECRET="bench-secret")
     cmd = [sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), "--timeout", str(TIMEOUT_S)]
     cmd += ["--jobs", str(jobs)] if jobs else []
@@ -83,13 +86,18 @@ def grade(subs: Path, out: Path, jobs: int | None) -> tuple[float, Sampler]:
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=out.parent, env=env)
     sampler = Sampler(proc.pid)
     sampler.start()
-    _, err = proc.communicate()
+    graded, err = [], []
+    for line in proc.stderr:  # "graded student0001 (1 of 50)", as each one finishes
+        err.append(line)
+        if line.startswith("graded ") and " of " in line:
+            graded.append(time.perf_counter())
+    proc.wait()
     took = time.perf_counter() - start
     sampler.done.set()
     sampler.join()
     if proc.returncode != 0:
-        sys.exit(f"our grader failed ({proc.returncode}):\n{err[-3000:]}")
-    return took, sampler
+        sys.exit(f"our grader failed ({proc.returncode}):\n{''.join(err)[-3000:]}")
+    return took, (graded[-1] - graded[0]) if len(graded) > 1 else took, sampler
 
 
 def main() -> None:
@@ -106,11 +114,12 @@ def main() -> None:
             answers = [a for a in make_answers(int(n * 1.2) + 20) if a[1] != "hang"][:n]
             home = Path(tmp_name) / f"n{n}"
             write_ours(answers, home / "subs")
-            took, sampler = grade(home / "subs", home / "out", args.jobs)
-            per = took / n
-            first = first or per
-            print(f"{n:>5} submissions: {took:6.1f} s, {per * 1000:6.1f} ms per submission ({per / first:.2f}x the first size); "
-                  f"peak memory: {sampler.peak_pss * 1024 / MiB:.0f} MiB summed PSS over the grader's processes, "
+            took, steady, sampler = grade(home / "subs", home / "out", args.jobs)
+            per, rate = took / n, steady / (n - 1)
+            first = first or rate
+            print(f"{n:>5} submissions: {took:6.1f} s in all, {per * 1000:6.1f} ms per submission; steady "
+                  f"{rate * 1000:6.1f} ms per submission ({rate / first:.2f}x the first size's); peak memory: "
+                  f"{sampler.peak_pss * 1024 / MiB:.0f} MiB summed PSS over the grader's processes, "
                   f"{sampler.peak_root_rss * 1024 / MiB:.0f} MiB RSS of the main one")
             shutil.rmtree(home, ignore_errors=True)
 

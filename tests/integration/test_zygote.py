@@ -346,3 +346,27 @@ def test_closing_the_launcher_stops_the_zygote_and_removes_every_staged_file(tmp
     assert not staging.exists()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_grading_session_keeps_one_zygote_and_one_claim_session(tmp_path):
+    from grader.pipeline import GradingSession, RunConfig, load_problems
+    from grader.zygote import ZygoteLauncher
+    from tests.conftest import EXAMPLES
+
+    problems = load_problems(("seq2seq_translation",))
+    config = RunConfig("grade", ("seq2seq_translation",), SandboxConfig(use_bwrap=True), "s")
+    plain = RunConfig("grade", ("seq2seq_translation",), SandboxConfig(use_bwrap=False), "s")
+    with GradingSession() as session:
+        reports = [session.grade(EXAMPLES / "seq2seq_translation" / name, problems, config)
+                   for name in ("correct", "tokens_swapped", "correct")]
+        launcher = session.launcher(config.sandbox, problems)
+        claims = session.claims(problems, True)
+        assert isinstance(launcher, ZygoteLauncher) and launcher.spawned == 3 and launcher.replaced == 0
+        assert session.claims(load_problems(("seq2seq_translation",)), True) is claims  # equal problems: the same
+        assert type(session.launcher(plain.sandbox, problems)).__name__ == "ProcessLauncher"  # no sandbox: fresh
+        assert session.grade(EXAMPLES / "seq2seq_translation" / "correct", problems, plain).score == reports[0].score
+        claims.broken = True  # pytest itself failed in a run: the next submission gets a new session
+        assert session.claims(problems, True) is not claims
+    assert [r.score for r in reports] == [reports[0].score, reports[1].score, reports[0].score]
+    assert reports[0].score > reports[1].score
+    assert not launcher.zygote.alive and not launcher.staging.exists()
