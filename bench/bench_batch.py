@@ -12,7 +12,9 @@ notebook, ours as a notebook of the same code cells), both with a 10 s limit
 
 Printed: seconds per submission for the whole mix and for the well-behaved
 part alone (a second run of both graders on those only), the ratio of
-throughputs, and how often the two graders gave the same total.
+throughputs, how often the two graders gave the same total, and the CPU
+seconds each grader's processes used per submission (a figure that a busy
+machine disturbs less than wall time).
 
     .venv/bin/python bench/bench_batch.py [--n 200] [--jobs 2] [--nbgrader PATH] [--skip-nbgrader] [--keep DIR]
 
@@ -96,6 +98,69 @@ def make_answers(n: int, seed: int = 7) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+class CpuMeter:
+    """CPU seconds of a command and everything it starts, from a cgroup of its own (cpuacct v1, or v2's cpu.stat).
+
+    Not from getrusage: bubblewrap does not reap its sandbox's processes, so their time never reaches us.
+    Where no cgroup can be made, `seconds` is None.
+    """
+
+    def __init__(self):
+        self.dir: Path | None = None
+        for base, usage in ((Path("/sys/fs/cgroup/cpuacct"), "cpuacct.usage"), (Path("/sys/fs/cgroup"), "cpu.stat")):
+            if (base / usage).exists() or (base / "cgroup.controllers").exists():
+                try:
+                    self.dir = base / f"hw7bench-{os.getpid()}-{time.monotonic_ns()}"
+                    self.dir.mkdir()
+                    self.usage = usage
+                    return
+                except OSError:
+                    self.dir = None
+
+    def enter(self) -> None:
+        """Join the cgroup (run in the command's process, before exec)."""
+        if self.dir is not None:
+            (self.dir / "cgroup.procs").write_text(str(os.getpid()))
+
+    @property
+    def seconds(self) -> float | None:
+        """CPU seconds used in the cgroup so far."""
+        if self.dir is None:
+            return None
+        text = (self.dir / self.usage).read_text()
+        if self.usage == "cpu.stat":
+            return int(dict(line.split() for line in text.splitlines())["usage_usec"]) / 1e6
+        return int(text) / 1e9
+
+    def remove(self) -> None:
+        """Delete the cgroup (its processes have ended)."""
+        if self.dir is not None:
+            for _ in range(50):
+                try:
+                    self.dir.rmdir()
+                    return
+                except OSError:
+                    time.sleep(0.1)
+
+
+def measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, float | None]:
+    """Run a command: (its result, wall seconds, CPU seconds of it and all it started or None)."""
+    meter = CpuMeter()
+    try:
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=meter.enter, **kwargs)
+        took = time.perf_counter() - start
+        time.sleep(0.2)  # the sandboxes' last processes are killed after the command exits
+        return proc, took, meter.seconds
+    finally:
+        meter.remove()
+
+
+def cpu_text(cpu: float | None, n: int) -> str:
+    """'CPU 0.123 s per submission', or nothing where it was not measured."""
+    return f" (CPU {cpu / n:.3f} s per submission)" if cpu is not None else ""
+
+
 # -- ours -------------------------------------------------------------------------------------------------
 def write_ours(answers, folder: Path) -> None:
     """One folder per student holding hw.ipynb: the student's code cells."""
@@ -106,22 +171,20 @@ def write_ours(answers, folder: Path) -> None:
         nbformat.write(nb, str(folder / student / "hw.ipynb"))
 
 
-def run_ours(subs: Path, out: Path, jobs: int | None) -> tuple[float, dict]:
-    """Wall time of `grader grade` on the folder, and each student's total."""
+def run_ours(subs: Path, out: Path, jobs: int | None) -> tuple[float, float, dict]:
+    """Wall time and CPU time of `grader grade` on the folder, and each student's total."""
     env = dict(os.environ, PYTHONPATH=f"{COURSE}{os.pathsep}{ROOT}", HW7_GRADER_SECRET="bench-secret")
     cmd = [sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), "--timeout", str(TIMEOUT_S)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=out.parent, env=env)
-    took = time.perf_counter() - start
+    proc, took, cpu = measured(cmd, cwd=out.parent, env=env)
     if proc.returncode != 0:
         sys.exit(f"our grader failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     totals = {}
     with open(out / "grades.csv", newline="") as fh:
         for row in csv.DictReader(fh):
             totals[row["student"]] = float(row["score"])
-    return took, totals
+    return took, cpu, totals
 
 
 # -- nbgrader ---------------------------------------------------------------------------------------------
@@ -175,14 +238,15 @@ def find_nbgrader(given: str | None) -> Path | None:
     return None
 
 
-def nbgrader(exe: Path, course: Path, *args: str) -> None:
-    """Run one nbgrader command in the course folder; stop the benchmark if it fails."""
+def nbgrader(exe: Path, course: Path, *args: str) -> tuple[float, float | None]:
+    """Run one nbgrader command in the course folder, (wall, CPU) seconds; stop the benchmark if it fails."""
     # nbgrader runs `alembic` and the kernel's `python` from PATH: its own venv's.
     env = dict(os.environ, PATH=f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("PYTHONPATH", None)
-    proc = subprocess.run([str(exe), *args], cwd=course, capture_output=True, text=True, env=env)
+    proc, took, cpu = measured([str(exe), *args], cwd=course, env=env)
     if proc.returncode != 0:
         sys.exit(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return took, cpu
 
 
 def setup_nbgrader(exe: Path, course: Path) -> None:
@@ -214,18 +278,16 @@ def write_nbgrader(answers, course: Path) -> None:
         (folder / "timestamp.txt").write_text("2026-11-27 12:00:00.000000 UTC")
 
 
-def run_nbgrader(exe: Path, answers, course: Path) -> tuple[float, dict]:
-    """Wall time of `nbgrader autograde` on every submission, and each student's total."""
+def run_nbgrader(exe: Path, answers, course: Path) -> tuple[float, float, dict]:
+    """Wall time and CPU time of `nbgrader autograde` on every submission, and each student's total."""
     write_nbgrader(answers, course)
-    start = time.perf_counter()
-    nbgrader(exe, course, "autograde", "ps1", "--create", "--force")
-    took = time.perf_counter() - start
+    took, cpu = nbgrader(exe, course, "autograde", "ps1", "--create", "--force")
     nbgrader(exe, course, "export", "--to", str(course / "grades.csv"))
     totals = {}
     with open(course / "grades.csv", newline="") as fh:
         for row in csv.DictReader(fh):
             totals[row["student_id"]] = float(row["score"])
-    return took, totals
+    return took, cpu, totals
 
 
 # -- the run ----------------------------------------------------------------------------------------------
@@ -257,20 +319,22 @@ def main() -> None:
         figures = {}
         for label, batch in (("all", answers), ("well-behaved", behaved)):
             write_ours(batch, tmp / f"ours-{label}" / "subs")
-            took, totals = run_ours(tmp / f"ours-{label}" / "subs", tmp / f"ours-{label}" / "out", args.jobs)
-            figures[("ours", label)] = (took, totals)
-            print(f"ours, {label} ({len(batch)}): {took:.1f} s, {took / len(batch):.3f} s per submission")
+            took, cpu, totals = run_ours(tmp / f"ours-{label}" / "subs", tmp / f"ours-{label}" / "out", args.jobs)
+            figures[("ours", label)] = (took, cpu, len(batch))
+            print(f"ours, {label} ({len(batch)}): {took:.1f} s, {took / len(batch):.3f} s per submission"
+                  + cpu_text(cpu, len(batch)))
             if exe is not None:
                 setup_nbgrader(exe, tmp / f"nbgrader-{label}")
-                took_nb, totals_nb = run_nbgrader(exe, batch, tmp / f"nbgrader-{label}")
-                figures[("nbgrader", label)] = (took_nb, totals_nb)
-                print(f"nbgrader, {label} ({len(batch)}): {took_nb:.1f} s, {took_nb / len(batch):.3f} s per submission;"
-                      f" ours is {took_nb / took:.1f}x its throughput; "
+                took_nb, cpu_nb, totals_nb = run_nbgrader(exe, batch, tmp / f"nbgrader-{label}")
+                figures[("nbgrader", label)] = (took_nb, cpu_nb, len(batch))
+                print(f"nbgrader, {label} ({len(batch)}): {took_nb:.1f} s, {took_nb / len(batch):.3f} s per submission"
+                      + cpu_text(cpu_nb, len(batch)) + f"; ours is {took_nb / took:.1f}x its throughput"
+                      + (f" and uses {cpu_nb / cpu:.1f}x less CPU" if cpu and cpu_nb else "") + "; "
                       f"{agreement(totals, totals_nb, [a[0] for a in batch if a[1] in ('correct', 'mixed')])}"
                       " among the correct and mixed answers")
-        summary = {f"{g} {label}": {"seconds": round(t, 2), "per_submission": round(t / len(answers if label == 'all' else behaved), 4)}
-                   for (g, label), (t, _) in figures.items()}
-        print(json.dumps(summary))
+        print(json.dumps({f"{g} {label}": {"seconds": round(t, 2), "per_submission": round(t / n, 4),
+                                            "cpu_per_submission": round(c / n, 4) if c is not None else None}
+                          for (g, label), (t, c, n) in figures.items()}))
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_batch import cpu_text, measured  # noqa: E402
 EXAMPLES = ROOT / "submissions" / "examples"
 PARTS = ("seq2seq_translation/correct", "pca_autoencoder/correct_plain", "resnet_blog/correct_numbers",
          "regularized_autoencoder/correct_mean_loss")
@@ -41,12 +43,12 @@ def whole_hw7(folder: Path) -> Path:
     return folder
 
 
-def run(cmd: list[str], cwd: Path) -> float:
-    """Wall time of a command of ours; stops the benchmark when it fails."""
+def run(cmd: list[str], cwd: Path, cpu: list | None = None) -> float:
+    """Wall time of a command of ours (its CPU seconds appended to `cpu`); stops the benchmark when it fails."""
     env = dict(os.environ, HW7_GRADER_SECRET="bench-secret", PYTHONPATH=str(ROOT))
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
-    took = time.perf_counter() - start
+    proc, took, used = measured(cmd, cwd=cwd, env=env)
+    if cpu is not None:
+        cpu.append(used)
     if proc.returncode not in (0, 1):
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-3000:]}")
     return took
@@ -97,9 +99,10 @@ def main() -> None:
         for i in range(args.copies):
             shutil.copytree(sub, batch / f"student{i:04d}")
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-        took = run(grader + ["grade", str(batch), "--out", str(tmp / "out")] + jobs, tmp)
+        cpu: list = []
+        took = run(grader + ["grade", str(batch), "--out", str(tmp / "out")] + jobs, tmp, cpu)
         print(f"grader grade, {args.copies} whole HW7 submissions, {args.jobs or os.cpu_count()} jobs: {took:.1f} s, "
-              f"{took / args.copies:.3f} s per submission")
+              f"{took / args.copies:.3f} s per submission" + cpu_text(cpu[0], args.copies))
         reused, fresh, report = in_process(sub, args.peer_copies)
         print(f"one process, one job, median of {args.peer_copies}: {reused:.3f} s per submission with a session, "
               f"{fresh:.3f} s with fresh starts (the peer run): {fresh / reused:.1f}x")

@@ -270,7 +270,14 @@ class Zygote:
         self.proc.wait(timeout=10)
 
     def close(self) -> None:
-        """Stop the zygote (at once: it holds nothing to save, and its children are closed already)."""
+        """Stop the zygote: told to exit (so that its processes are reaped and accounted for), killed if it lingers."""
+        if self.alive:
+            try:
+                with self._lock:
+                    self._ctrl.send(b'{"op": "bye"}')
+                self.proc.wait(timeout=1)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if self.alive:
             self.kill()
         self._ctrl.close()
