@@ -1,6 +1,6 @@
 """`python -m grader`."""
 import sys
 
-from grader.cli import main
+from grader.entry import main
 
 sys.exit(main())

@@ -43,8 +43,13 @@ def cmd_check(args) -> int:
     with GradingSession() as session:
         if use_bwrap:
             # The sandbox's zygote imports numpy (and torch) on one core while this process imports the
-            # checks on the other: most of a check's time is these start-ups, and they overlap.
-            session.prepare(select(discover(), args.problem or None), RunConfig("check"))
+            # checks on the other: most of a check's time is these start-ups, and they overlap. `grader.entry`
+            # starts it before even this module is imported; else it starts here.
+            early = getattr(args, "early", None)
+            if early is not None:
+                session.adopt(SandboxConfig(use_bwrap=True), *early)
+            else:
+                session.prepare(select(discover(), args.problem or None), RunConfig("check"))
             try:
                 self_test(SandboxConfig(use_bwrap=True))
             except SandboxUnavailable as exc:
@@ -232,9 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `grader` command."""
+def main(argv: list[str] | None = None, early=None) -> int:
+    """Run the `grader` command; `early` is (problems, zygote launcher) started by `grader.entry` for a check."""
     args = build_parser().parse_args(argv)
+    args.early = early
     try:
         return args.func(args)
     except GraderError as exc:

@@ -37,6 +37,7 @@ from grader.problem import Problem, discover, select
 from grader.run_checks import ClaimSession, Seeds, claims_of, run_claims, validate
 from grader.sandbox import Limits, ProcessLauncher, SandboxConfig, Worker
 from grader.score import not_answered_results, score, settle
+from grader.zygote import ZygoteLauncher, preload_for
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,6 @@ def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfi
                   problems=tuple((p.name, p.title) for p in problems), staff_notes=tuple(staff))
 
 
-def preload_for(problems: tuple[Problem, ...]) -> tuple[str, ...]:
-    """What a zygote imports before forking: numpy always, torch when a problem's answers may use it."""
-    return ("numpy",) + (("torch",) if any(p.needs_torch for p in problems) else ())
-
-
 class GradingSession:
     """Grades submission after submission in one process, keeping its sandbox zygote and pytest sessions.
 
@@ -117,8 +113,6 @@ class GradingSession:
         if key not in self._launchers:
             launcher = ProcessLauncher()
             if sandbox.use_bwrap and self.use_zygote:
-                from grader.zygote import ZygoteLauncher  # only batches and checks under bubblewrap need it
-
                 try:
                     launcher = ZygoteLauncher(sandbox, key[2])
                 except SandboxUnavailable as exc:
@@ -135,6 +129,10 @@ class GradingSession:
                 session.close()
             session = self._claims[key] = ClaimSession(tuple(problems), hidden)
         return session
+
+    def adopt(self, sandbox: SandboxConfig, problems: tuple[Problem, ...], launcher) -> None:
+        """Use `launcher` (started earlier, see grader.entry) for `sandbox` workers of these problems; closed with us."""
+        self._launchers.setdefault((sandbox.use_bwrap, sandbox.gpu, preload_for(problems)), launcher)
 
     def prepare(self, problems: tuple[Problem, ...], config: RunConfig) -> None:
         """Start what grading these problems needs (the zygote imports while the caller does other work)."""

@@ -48,6 +48,11 @@ HELLO_TIMEOUT_S = 30.0  # a child's namespaces and mounts take milliseconds; a l
 UCRED = struct.Struct("3i")  # pid, uid, gid
 
 
+def preload_for(problems) -> tuple[str, ...]:
+    """What a zygote imports before forking: numpy always, torch when a problem's answers may use it."""
+    return ("numpy",) + (("torch",) if any(p.needs_torch for p in problems) else ())
+
+
 def zygote_command(bwrap: str, staging: Path, config: SandboxConfig, ctrl_fd: int, preload: tuple[str, ...]) -> list[str]:
     """The bwrap command line of the zygote: a worker's sandbox, the staging folder read-only, no submission."""
     cmd = _bwrap_base(bwrap, config)
