@@ -370,3 +370,31 @@ def test_a_grading_session_keeps_one_zygote_and_one_claim_session(tmp_path):
     assert [r.score for r in reports] == [reports[0].score, reports[1].score, reports[0].score]
     assert reports[0].score > reports[1].score
     assert not launcher.zygote.alive and not launcher.staging.exists()
+
+
+def test_grader_check_starts_the_zygote_first_and_only_when_it_is_sandboxed(tmp_path, capsys, monkeypatch):
+    from grader import entry, zygote
+    from tests.conftest import EXAMPLES
+
+    assert entry.early_zygote(["grade", "x", "--out", "y"]) is None
+    assert entry.early_zygote(["check", "x", "--no-sandbox"]) is None
+    assert entry.early_zygote(["check", "x", "--problem", "no_such_problem"]) is None  # grader.cli says why
+    problems, launcher = entry.early_zygote(["check", "x", "--problem", "seq2seq_translation"])
+    try:
+        assert [p.name for p in problems] == ["seq2seq_translation"] and launcher.preload == ("numpy",)
+    finally:
+        launcher.close()
+    problems, launcher = entry.early_zygote(["check", "x", "--problem", "regularized_autoencoder"])
+    launcher.close()
+    assert launcher.preload == ("numpy", "torch")
+    started = []
+    real_init = zygote.Zygote.__init__
+
+    def counted(self, *args, **kwargs):
+        started.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(zygote.Zygote, "__init__", counted)
+    code = entry.main(["check", str(EXAMPLES / "seq2seq_translation" / "correct"), "--problem", "seq2seq_translation"])
+    assert code == 0 and "Public checks passed" in capsys.readouterr().out
+    assert len(started) == 1 and not started[0].alive  # the early zygote served the check, and was stopped
