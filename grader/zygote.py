@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -200,7 +199,6 @@ class Zygote:
         self._ctrl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._log = tempfile.TemporaryFile()
         self.ready: dict | None = None
-        self.started = time.perf_counter()
         try:
             cmd = zygote_command(require_bwrap(), self.staging, config, theirs.fileno(), preload)
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
