@@ -93,7 +93,8 @@ def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfi
 class GradingSession:
     """Grades submission after submission in one process, keeping its sandbox zygote and pytest sessions.
 
-    Launchers are kept per sandbox kind (bubblewrap or not, GPU or not) and preload;
+    Launchers are kept per sandbox kind (bubblewrap or not, GPU or not) and preload (a zygote for bubblewrap
+    without the GPU, fresh workers otherwise);
     claim sessions per problem set and mode. A zygote that cannot start on this
     machine leaves the session with fresh bubblewrap workers (said once in `notes`).
     One grade at a time (a lock); make one per process. Close it (or use `with`) to
@@ -112,7 +113,9 @@ class GradingSession:
         key = (sandbox.use_bwrap, sandbox.gpu, preload_for(problems))
         if key not in self._launchers:
             launcher = ProcessLauncher()
-            if sandbox.use_bwrap and self.use_zygote:
+            # Not with the GPU yet: a child has no /proc, and whether CUDA starts without one is untested (no
+            # GPU machine so far); --gpu keeps fresh bubblewrap workers, whose /proc is the sandbox's own.
+            if sandbox.use_bwrap and self.use_zygote and not sandbox.gpu:
                 try:
                     launcher = ZygoteLauncher(sandbox, key[2])
                 except SandboxUnavailable as exc:
