@@ -364,6 +364,8 @@ def test_a_grading_session_keeps_one_zygote_and_one_claim_session(tmp_path):
         assert isinstance(launcher, ZygoteLauncher) and launcher.spawned == 3 and launcher.replaced == 0
         assert session.claims(load_problems(("seq2seq_translation",)), True) is claims  # equal problems: the same
         assert type(session.launcher(plain.sandbox, problems)).__name__ == "ProcessLauncher"  # no sandbox: fresh
+        gpu = SandboxConfig(use_bwrap=True, gpu=True)
+        assert type(session.launcher(gpu, problems)).__name__ == "ProcessLauncher"  # --gpu: fresh, with /proc
         assert session.grade(EXAMPLES / "seq2seq_translation" / "correct", problems, plain).score == reports[0].score
         claims.broken = True  # pytest itself failed in a run: the next submission gets a new session
         assert session.claims(problems, True) is not claims
