@@ -59,3 +59,43 @@ def pca_weights(Xv: np.ndarray, kv: int):
     _, vecs = gram_eigen(Xv)
     Uk = vecs[:, :kv]
     return Uk.T.copy(), Uk.copy()
+
+
+# The gradients as students write them (the answer contract's forms), in plain and LaTeX notation, for the leak
+# test. tests/unit/test_secrets.py reads each with the grader's own parser and compares it with gradients(), so a
+# slip here cannot hide.
+WRITTEN_GRADIENTS = {
+    "grad_W1": ("2*W2.T*(W2*W1 - I)*X*X.T", r"2W_2^\top (W_2 W_1 - I) X X^\top"),
+    "grad_W2": ("2*(W2*W1 - I)*X*X.T*W1.T", r"2(W_2 W_1 - I) X X^\top W_1^\top"),
+}
+
+
+def _spellings(text: str) -> set:
+    """`text` with the other ways of writing a transpose, a product and the identity (`@` and `−` fold to `*`, `-`)."""
+    forms = {text}
+    for old, new in ((".T", "^T"), (".T", "ᵀ"), ("*", ""), (r"^\top", "^T"), (r"^\top", "ᵀ"), ("- I)", "- I_m)")):
+        forms |= {f.replace(old, new) for f in forms if old in f}
+    return forms
+
+
+def _unscaled(text: str) -> str:
+    """`text` without its leading factor 2 (a first-order condition may drop it)."""
+    return text[2:] if text.startswith("2*") else (text[1:] if text.startswith("2") else text)
+
+
+def accepted_texts() -> dict[str, tuple[str, ...]]:
+    """The gradients and first-order conditions as text, for the leak test (grader.secrets)."""
+    out, conditions = {}, set()
+    for part, written in WRITTEN_GRADIENTS.items():
+        exact = gradients()[part]
+        expanded = sp.expand(exact)
+        forms = set(written) | {str(exact), str(expanded)}
+        out[part] = tuple(sorted(set().union(*(_spellings(f) for f in forms))))
+        # Conditions: the gradient without its factor, set to zero, and its two expanded terms set equal.
+        negative = [t for t in expanded.args if t.could_extract_minus_sign()]
+        positive = [t for t in expanded.args if not t.could_extract_minus_sign()]
+        relation = f"{sp.MatAdd(*positive) / 2} = {-sp.MatAdd(*negative) / 2}"
+        for f in forms | {relation}:
+            conditions |= _spellings(_unscaled(f))
+    out["first_order_conditions"] = tuple(sorted(conditions))
+    return out
