@@ -71,15 +71,19 @@ WRITTEN_GRADIENTS = {
 
 
 def _spellings(text: str) -> set:
-    """`text` with the other ways of writing a transpose, a product and the identity (`@` and `−` fold to `*`, `-`)."""
+    """`text` with the other ways of writing a transpose, a product and the identity (`@` and `−` fold to `*`, `-`).
+
+    Products by juxtaposition ("2W2ᵀ(W2W1 − I)XXᵀ", as the answer contract writes them) only with a transpose
+    that ends a name, `^T` or `ᵀ`: "XX.T" is not an expression.
+    """
     forms = {text}
-    for old, new in ((".T", "^T"), (".T", "ᵀ"), ("*", ""), (r"^\top", "^T"), (r"^\top", "ᵀ"), ("- I)", "- I_m)")):
+    for old, new in ((".T", "^T"), (".T", "ᵀ"), (r"^\top", "^T"), (r"^\top", "ᵀ"), ("- I)", "- I_m)")):
         forms |= {f.replace(old, new) for f in forms if old in f}
-    return forms
+    return forms | {f.replace("*", "") for f in forms if "*" in f and ".T" not in f}
 
 
 def _unscaled(text: str) -> str:
-    """`text` without its leading factor 2 (a first-order condition may drop it)."""
+    """A factored form without its leading factor 2 (a first-order condition may drop it)."""
     return text[2:] if text.startswith("2*") else (text[1:] if text.startswith("2") else text)
 
 
@@ -88,14 +92,14 @@ def accepted_texts() -> dict[str, tuple[str, ...]]:
     out, conditions = {}, set()
     for part, written in WRITTEN_GRADIENTS.items():
         exact = gradients()[part]
-        expanded = sp.expand(exact)
-        forms = set(written) | {str(exact), str(expanded)}
+        forms = set(written) | {str(exact), str(sp.expand(exact))}
         out[part] = tuple(sorted(set().union(*(_spellings(f) for f in forms))))
-        # Conditions: the gradient without its factor, set to zero, and its two expanded terms set equal.
-        negative = [t for t in expanded.args if t.could_extract_minus_sign()]
-        positive = [t for t in expanded.args if not t.could_extract_minus_sign()]
-        relation = f"{sp.MatAdd(*positive) / 2} = {-sp.MatAdd(*negative) / 2}"
-        for f in forms | {relation}:
-            conditions |= _spellings(_unscaled(f))
+        # Conditions: the gradient without its factor 2 set to zero, or its two expanded terms set equal.
+        half = sp.expand(exact / 2)
+        negative = [t for t in half.args if t.could_extract_minus_sign()]
+        positive = [t for t in half.args if not t.could_extract_minus_sign()]
+        relation = f"{sp.MatAdd(*positive)} = {-sp.MatAdd(*negative)}"
+        for f in {_unscaled(w) for w in written} | {str(exact / 2), str(half), relation}:
+            conditions |= _spellings(f)
     out["first_order_conditions"] = tuple(sorted(conditions))
     return out

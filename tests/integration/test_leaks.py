@@ -11,20 +11,20 @@ the student's, not ours. Anything else that names an accepted value is a leak.
 """
 from __future__ import annotations
 
+import ast
 import html
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
 from markupsafe import escape
 
 from grader import secrets
-from grader.collect import Answers
-from grader.errors import StudentFault
 from grader.extract import extract_answers
 from grader.load import load
 from grader.pipeline import RunConfig, grade_submission, load_problems
@@ -95,23 +95,26 @@ def _flat(value) -> str:
     return repr(value)
 
 
-def own_answers(folder: Path, problems, sandbox: SandboxConfig) -> dict[str, str]:
-    """The student's answer to each value part, as text (fetched through the sandbox like the grader does)."""
-    out = {}
+def own_answers(folder: Path, problems) -> dict[str, str]:
+    """The student's answer to each part, as text: literals assigned in answers.py or a notebook (read with
+    ast.literal_eval, never run), or the answers found in a transcript."""
     with tempfile.TemporaryDirectory() as scratch:
         sub = extract_answers(load(folder, Path(scratch)), problems)
-        answers = Answers(sub, sandbox)
+    values = dict(sub.static_answers)
+    for _, source in sub.cells:
         try:
-            for problem in problems:
-                for part in problem.parts:
-                    if part.kind != "function":
-                        try:
-                            out[part.name] = _flat(answers.value(part.name))
-                        except StudentFault:
-                            continue
-        finally:
-            answers.close()
-    return out
+            with warnings.catch_warnings():  # LaTeX in a non-raw string: the example means it
+                warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+                tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                try:
+                    values[node.targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    continue  # computed, not a literal: nothing to excuse
+    return {name: _flat(value) for name, value in values.items()}
 
 
 def own_text(folder: Path) -> str:
@@ -167,7 +170,7 @@ def test_a_students_check_names_no_accepted_answer_nor_rubric(folder):
     config = RunConfig("check", (folder.parent.name,), sandbox(), "public")
     report = grade_submission(folder, problems, config)
     mine = tuple(s for s in SECRETS if s.problem == folder.parent.name)  # a figure of another problem is chance
-    assert scan_report(report, folder, mine, own_answers(folder, problems, config.sandbox)) == []
+    assert scan_report(report, folder, mine, own_answers(folder, problems)) == []
 
 
 BEFORE_DUE = [EXAMPLES / "seq2seq_translation" / "tokens_swapped", EXAMPLES / "resnet_blog" / "wrong_34s_without_tta",
@@ -183,7 +186,20 @@ def test_a_report_graded_before_the_due_date_names_no_accepted_answer(folder):
     report = grade_submission(folder, problems, config)
     assert any(c.visibility != "public" for c in report.checks)
     mine = tuple(s for s in SECRETS if s.problem == folder.parent.name)
-    assert scan_report(report, folder, mine, own_answers(folder, problems, config.sandbox)) == []
+    assert scan_report(report, folder, mine, own_answers(folder, problems)) == []
+
+
+@pytest.mark.parametrize("folder, expected", [
+    (EXAMPLES / "seq2seq_translation" / "tokens_swapped", {"<sos> I see a dog", "<sos> I saw a dog"}),
+    (EXAMPLES / "resnet_blog" / "wrong_swapped_baseline_and_final", {"341 s", "26 s"}),
+], ids=["seq2seq_translation/tokens_swapped", "resnet_blog/wrong_swapped_baseline_and_final"])
+def test_the_scan_finds_the_answers_a_report_after_the_due_date_names(folder, expected):
+    """The scan has teeth: feedback after grading names accepted values, and the scan finds them."""
+    problems = load_problems((folder.parent.name,))
+    report = grade_submission(folder, problems, RunConfig("grade", (folder.parent.name,), sandbox(), "test-secret"))
+    mine = tuple(s for s in SECRETS if s.problem == folder.parent.name)
+    found = scan_report(report, folder, mine, own_answers(folder, problems))
+    assert {text for text in expected if any(repr(text) in f for f in found)} == expected
 
 
 MANUAL = [EXAMPLES / "seq2seq_translation" / "tokens_swapped", EXAMPLES / "resnet_blog" / "correct_numbers",
