@@ -11,8 +11,8 @@ from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_lines, sheet_path,
                            unlisted_rows, write_sheet)
-from grader.outdir import STAFF, staff_dir
 from grader.model import CHECK_BROKEN, PASSED, PENDING
+from grader.outdir import STAFF, staff_dir
 from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test

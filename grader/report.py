@@ -30,8 +30,7 @@ _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), au
 
 
 def student_message(check: CheckResult, after_due_feedback: bool) -> str:
-    """What a student may see of a check: hidden checks show nothing but their name and points, nor do
-    after_due checks before the due date (`after_due_feedback` False)."""
+    """What a student may see of a check: only name and points of a hidden one, or of an after_due one before the due date."""
     withheld = {"hidden": HIDDEN_OUTPUT, "after_due": None if after_due_feedback else AFTER_DUE_OUTPUT}
     neutral = withheld.get(check.visibility)
     if neutral and (check.status != "passed" or check.message):
