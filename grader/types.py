@@ -7,7 +7,7 @@ and raises `FormatError` saying what was expected and what was got
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -58,6 +58,14 @@ class Unsupported:
 
     type_name: str
     repr: str
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What calling a returned object raised in the sandbox (e.g. a model's forward pass): type name and message."""
+
+    type: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,11 @@ class ModuleInfo:
     params: tuple
     attrs: tuple  # ((key, value), ...) of int/float/bool/str attributes
     children: tuple
+    values: tuple = field(default=(), compare=False)  # ((name, float64 array), ...) of the small own parameters
+
+    def value(self, name: str) -> np.ndarray | None:
+        """The value of the own parameter `name` (None when it is not there or too big to have been sent)."""
+        return dict(self.values).get(name)
 
     def walk(self):
         """This module and all descendants, depth first."""
