@@ -109,19 +109,17 @@ NUMBER = Exact((int, float))
 
 @dataclass(frozen=True)
 class ListOf(Spec):
-    """A list (exactly `list`, or `tuple` when allowed) of items fitting `item`, optionally of a fixed length."""
+    """Exactly a list (a tuple only looks like one) of items fitting `item`, optionally of a fixed length."""
 
     item: Spec
     length: int | None = None
-    allow_tuple: bool = False
 
     def describe(self) -> str:
         n = f"{self.length} " if self.length is not None else ""
         return f"a list of {n}{self.item.describe().removeprefix('a ').removeprefix('an ')}s".replace("stringss", "strings")
 
     def check(self, value, where: str) -> None:
-        ok_types = (list, tuple) if self.allow_tuple else (list,)
-        if type(value) not in ok_types or (self.length is not None and len(value) != self.length):
+        if type(value) is not list or (self.length is not None and len(value) != self.length):
             raise FormatError(f"{where}: expected {self.describe()}, got {describe_got(value)}")
         for i, v in enumerate(value):
             self.item.check(v, f"{where}[{i}]")
@@ -129,7 +127,7 @@ class ListOf(Spec):
 
 @dataclass(frozen=True)
 class TupleOf(Spec):
-    """A tuple (or list) with one item per spec in `items`."""
+    """Exactly a tuple (a list only looks like one) with one item per spec in `items`."""
 
     items: tuple
 
@@ -137,7 +135,7 @@ class TupleOf(Spec):
         return f"a tuple of {len(self.items)} ({', '.join(s.describe() for s in self.items)})"
 
     def check(self, value, where: str) -> None:
-        if type(value) not in (tuple, list) or len(value) != len(self.items):
+        if type(value) is not tuple or len(value) != len(self.items):
             raise FormatError(f"{where}: expected {self.describe()}, got {describe_got(value)}")
         for i, (v, s) in enumerate(zip(value, self.items)):
             s.check(v, f"{where}[{i}]")
