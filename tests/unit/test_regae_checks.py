@@ -228,14 +228,22 @@ def test_unbalanced_factors_with_the_right_product_fail_balance_and_loss(case):
     assert any("W1 = W2^T" in line for line in result.lines)
 
 
-def test_right_singular_values_in_wrong_directions_fail_the_loss_only(case):
+def test_right_singular_values_in_wrong_directions_fail_the_balance_and_the_loss(case):
     best = ref.minimizer(case.X, case.k, case.lam)
     _, U = ref.spectrum(case.X)
     W2 = U[:, 3:6] @ np.diag(best.singular_values)  # the three weakest directions instead of the strongest
     result = training.assess(case.X, case.k, case.lam, W2.T, W2)
-    assert result.singular_values_ok and result.balance_ok and not result.loss_ok
-    assert result.fraction == pytest.approx(training.SHARE_SINGULAR_VALUES + training.SHARE_BALANCE)
+    assert result.singular_values_ok and not result.balance_ok and not result.loss_ok
+    assert result.fraction == pytest.approx(training.SHARE_SINGULAR_VALUES)
     assert "90 degrees away from the top-3 eigenvectors" in result.lines[-1]
+
+
+def test_balanced_random_factors_earn_nothing_for_balance(case):
+    """W1 = Q^T, W2 = Q for a random orthonormal Q is balanced without any training: no credit for it."""
+    Q, _ = np.linalg.qr(np.random.default_rng(5).standard_normal((6, 3)))
+    result = training.assess(case.X, case.k, case.lam, Q.T, Q)
+    assert not result.balance_ok and result.fraction == 0.0
+    assert any("W1 = W2^T holds, but the columns of W2 are" in line and "earns nothing" in line for line in result.lines)
 
 
 def test_a_biased_model_is_not_blamed_on_a_scaling_mistake(case):
