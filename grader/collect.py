@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import wire
+from grader.counterexamples import python_literal
 from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash, StudentFault
 from grader.model import Submission
 from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
@@ -58,7 +59,10 @@ def format_call(name: str, args: tuple, kwargs: dict) -> str:
 
 def _arg_repr(value) -> str:
     if isinstance(value, np.ndarray):
-        return f"<{value.dtype} array {value.shape}>" if value.size > 12 else np.array2string(value, separator=", ", threshold=12)
+        # A small array in full, as Python that rebuilds it; a big one by its dtype and shape only.
+        return f"<{value.dtype} array {value.shape}>" if value.size > 12 else python_literal(value)
+    if isinstance(value, wire.TensorArg):
+        return f"torch.from_numpy({_arg_repr(value.array)})"
     return short_repr(value, 80)
 
 
