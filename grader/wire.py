@@ -20,6 +20,7 @@ MAX_ITEMS = 2_000_000  # Python objects in one value; arrays count as one each
 SPILL_BYTES = 1 << 20  # arrays at least this big travel as .npy files, not inside the JSON frame
 REPR_CAP = 200
 PARAM_VALUES_CAP = 1 << 16  # entries of a module parameter sent with its value (bigger ones: shape only)
+PARAM_VALUES_TOTAL = 1 << 18  # entries sent with their values for a whole module (the rest: shapes only)
 
 
 class WireError(Exception):
@@ -93,12 +94,17 @@ class TensorArg:
         self.array = array
 
 
-def describe_module(mod, name: str = "", depth: int = 0) -> dict:
+def describe_module(mod, name: str = "", depth: int = 0, _left: list | None = None) -> dict:
     """A torch.nn.Module as plain data: class, own parameters (shapes, and values when small), attributes, children."""
+    left = _left if _left is not None else [PARAM_VALUES_TOTAL]
     own = list(mod.named_parameters(recurse=False))
     params = [[n, list(p.shape)] for n, p in own]
     # Small parameters travel with their values, so that a check can compare a forward pass with W2 W1 x.
-    values = [[n, _array(p.detach().cpu().double().numpy())] for n, p in own if p.numel() <= PARAM_VALUES_CAP]
+    values = []
+    for n, p in own:
+        if p.numel() <= min(PARAM_VALUES_CAP, left[0]):
+            left[0] -= p.numel()
+            values.append([n, _array(p.detach().cpu().double().numpy())])
     attrs = []
     for key in ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
                 "padding", "num_features", "p", "normalized_shape", "eps"):
@@ -111,7 +117,7 @@ def describe_module(mod, name: str = "", depth: int = 0) -> dict:
     attrs.append(["has_bias", getattr(mod, "bias", None) is not None])
     children = []
     if depth < MAX_DEPTH:
-        children = [describe_module(c, n, depth + 1) for n, c in mod.named_children()]
+        children = [describe_module(c, n, depth + 1, left) for n, c in mod.named_children()]
     return {"type": type(mod).__name__, "module": type(mod).__module__, "name": name,
             "params": params, "values": values, "attrs": attrs, "children": children}
 
