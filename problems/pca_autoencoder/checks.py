@@ -212,6 +212,9 @@ def one_condition_is_the_gradient_in_w2_vanishing(answers):
 
 # ---------------------------------------------------------------- pca_weights
 
+PCA_TIMEOUT_S = 20.0
+
+
 def random_data(rng):
     """Zero-centred data X (m×n, n > m) and a k < m, drawn from the claim's generator."""
     m = int(rng.integers(5, 8))
@@ -222,7 +225,7 @@ def random_data(rng):
     return X, k
 
 
-def run_pca(answers, X, k, timeout: float = 20):
+def run_pca(answers, X, k, timeout: float = PCA_TIMEOUT_S):
     """Call the student's pca_weights on (X, k): (W1, W2) as floats, their types and shapes checked."""
     m, n = X.shape
     got = answers.call("pca_weights", X, k, timeout=timeout)
@@ -343,10 +346,10 @@ def judge_shapes(X, k, W1, W2) -> None:
     """Nothing beyond run_pca's own checks of the types and shapes."""
 
 
-def _attempt(answers, X, k, judge):
+def _attempt(answers, X, k, judge, timeout: float = PCA_TIMEOUT_S):
     """The fault that pca_weights(X, k) judged by `judge` raises (Wrong, FormatError, StudentCrash), or None."""
     try:
-        W1, W2 = run_pca(answers, X, k)
+        W1, W2 = run_pca(answers, X, k, timeout)
         judge(X, k, W1, W2)
     except (Wrong, FormatError, StudentCrash) as fault:
         return fault
@@ -368,9 +371,13 @@ def _reference_passes(X, k, judge) -> bool:
     return True
 
 
-def _smallest_failure(answers, rng, X, k, judge, fault):
-    """The smallest (X, k) where pca_weights fails as `fault` did, with its fault: sizes first, then entries."""
+def _smallest_failure(answers, rng, X, k, judge, fault, took: float):
+    """The smallest (X, k) where pca_weights fails as `fault` did, with its fault: sizes first, then entries.
+
+    Each try gets a few times what the first call took (smaller data should not take longer).
+    """
     started = time.perf_counter()
+    timeout = min(PCA_TIMEOUT_S, max(5.0, 3 * took))
     same = type(fault)
     found: dict = {}
 
@@ -379,7 +386,7 @@ def _smallest_failure(answers, rng, X, k, judge, fault):
             return False
         if not _reference_passes(X_try, k_try, judge):
             return False
-        f = _attempt(answers, X_try, k_try, judge)
+        f = _attempt(answers, X_try, k_try, judge, timeout)
         if type(f) is not same or getattr(f, "timed_out", False):
             return False
         found[(X_try.tobytes(), X_try.shape, k_try)] = f
@@ -400,12 +407,14 @@ def _smallest_failure(answers, rng, X, k, judge, fault):
 def pca_claim(answers, rng, judge) -> None:
     """Run pca_weights on random data and judge it; on failure, show the smallest input that fails the same way."""
     X, k = random_data(rng)
+    started = time.perf_counter()
     fault = _attempt(answers, X, k, judge)
     if fault is None:
         return
     if isinstance(fault, StudentCrash) and fault.timed_out:
         raise fault  # a hang is not retried on other inputs: each costs the full timeout
-    X_small, k_small, small_fault = _smallest_failure(answers, rng, X, k, judge, fault)
+    took = time.perf_counter() - started
+    X_small, k_small, small_fault = _smallest_failure(answers, rng, X, k, judge, fault, took)
     message = (f"{small_fault.message}\nsmallest counterexample:\n"
                + snippet((("X", X_small),), f"W1, W2 = pca_weights(X, {k_small})"))
     raise type(small_fault)(message)

@@ -267,13 +267,13 @@ SHRINK_SECONDS = 30.0
 SHRINK_ONLY_BELOW_S = 10.0  # a trainer slower than this is not run again on smaller data
 
 
-def trained_weights(answers, case: TrainCase):
+def trained_weights(answers, case: TrainCase, timeout: float = TRAIN_TIMEOUT_S):
     """Call train(X, k, lam) in the sandbox and return (W1, W2), checked for form and shape."""
     where = f"train(X, k={case.k}, lam={case.lam:g}) with X of shape {case.X.shape}"
     try:
-        got = answers.call("train", case.X, case.k, case.lam, timeout=TRAIN_TIMEOUT_S)
+        got = answers.call("train", case.X, case.k, case.lam, timeout=timeout)
     except StudentCrash as crash:
-        longer = StudentCrash(f"{crash.message}\n{where} has {TRAIN_TIMEOUT_S:.0f} s; full-batch gradient descent "
+        longer = StudentCrash(f"{crash.message}\n{where} has {timeout:.0f} s; full-batch gradient descent "
                               f"reaches the minimizer in about a second (a few thousand steps at most).")
         longer.timed_out = crash.timed_out
         raise longer from crash
@@ -290,14 +290,14 @@ def trained_weights(answers, case: TrainCase):
     return W1, W2
 
 
-def training_fault(answers, case: TrainCase):
+def training_fault(answers, case: TrainCase, timeout: float = TRAIN_TIMEOUT_S):
     """(how it failed, the fault to raise) for train on `case`, or None when it passes.
 
     "How" is the fault's class and, for an assessment, which criteria failed, so that a smaller case
     counts as a counterexample only when it fails the same way.
     """
     try:
-        W1, W2 = trained_weights(answers, case)
+        W1, W2 = trained_weights(answers, case, timeout)
     except (FormatError, StudentCrash) as fault:
         return (type(fault), getattr(fault, "timed_out", False)), fault
     result = training.assess(case.X, case.k, case.lam, W1, W2)
@@ -309,9 +309,13 @@ def training_fault(answers, case: TrainCase):
     return (result.singular_values_ok, result.balance_ok, result.loss_ok), fault
 
 
-def smallest_training_failure(answers, case: TrainCase, how, fault, rng):
-    """The smallest case where train fails as it did on `case` (sizes first, then X rounded), with its fault."""
+def smallest_training_failure(answers, case: TrainCase, how, fault, rng, took: float):
+    """The smallest case where train fails as it did on `case` (sizes first, then X rounded), with its fault.
+
+    Each try gets a few times what the first call took (smaller data should not train slower).
+    """
     started = time.perf_counter()
+    timeout = min(TRAIN_TIMEOUT_S, max(10.0, 3 * took))
     found = {}
 
     def key(X: np.ndarray) -> tuple:
@@ -320,7 +324,7 @@ def smallest_training_failure(answers, case: TrainCase, how, fault, rng):
     def fails(candidate: TrainCase) -> bool:
         if time.perf_counter() - started > SHRINK_SECONDS:
             return False
-        outcome = training_fault(answers, candidate)
+        outcome = training_fault(answers, candidate, timeout)
         if outcome is None or outcome[0] != how:
             return False
         found[key(candidate.X)] = outcome[1]
@@ -351,7 +355,7 @@ def check_training(answers, case: TrainCase, rng=None) -> None:
     took = time.perf_counter() - started
     if rng is None or (isinstance(fault, StudentCrash) and fault.timed_out) or took > SHRINK_ONLY_BELOW_S:
         raise fault
-    small, small_fault = smallest_training_failure(answers, case, how, fault, rng)
+    small, small_fault = smallest_training_failure(answers, case, how, fault, rng, took)
     message = (f"{small_fault.message}\nsmallest counterexample:\n"
                + snippet((("X", small.X),), f"W1, W2 = train(X, {small.k}, {small.lam!r})"))
     if isinstance(fault, Partial):
