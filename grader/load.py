@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from grader.errors import SubmissionError
 from grader.model import Submission
+from grader.transcripts.formats import find_transcript, read_transcript
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # answers.py or transcript.md
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024  # notebooks carry outputs and images
@@ -155,10 +156,10 @@ def load_folder(folder: Path, student: str) -> Submission:
     _check_tree(folder)
     module = folder / "answers.py"
     notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.is_symlink())
-    transcript = folder / "transcript.md"
+    transcript = find_transcript(folder)  # transcript.md, .json, .html or conversations.json
     notes: list[str] = []
     if module.is_file() and not module.is_symlink():
-        if notebooks or transcript.exists():
+        if notebooks or transcript is not None:
             notes.append("found answers.py beside other answer files; graded answers.py only")
         return Submission(student, folder, "module", (("answers.py", _read_text(module)),), notes=tuple(notes))
     if notebooks:
@@ -167,14 +168,17 @@ def load_folder(folder: Path, student: str) -> Submission:
                                   + "); a submission holds exactly one")
         cells, nb_notes = notebook_cells(notebooks[0])
         return Submission(student, folder, "notebook", cells, notes=nb_notes)
-    if transcript.is_file() and not transcript.is_symlink():
-        return Submission(student, folder, "transcript", text=_read_text(transcript))
+    if transcript is not None:
+        text, chat = read_transcript(transcript)  # a SubmissionError naming the formats read when it is none of them
+        return Submission(student, folder, "transcript", text=text, chat=chat, notes=tuple(notes))
     found = sorted(p.name for p in folder.iterdir())[:10]
-    raise SubmissionError("no answers found: expected answers.py, one *.ipynb notebook or transcript.md; "
+    raise SubmissionError("no answers found: expected answers.py, one *.ipynb notebook or a chat transcript "
+                          "(transcript.md, transcript.json, conversations.json or transcript.html); "
                           f"the folder holds {found or 'nothing'}")
 
 
-SINGLE_FILES = {".py": "answers.py", ".md": "transcript.md"}
+SINGLE_FILES = {".py": "answers.py", ".md": "transcript.md", ".txt": "transcript.txt", ".json": "transcript.json",
+                ".html": "transcript.html", ".htm": "transcript.html"}
 
 
 def load(path: Path, scratch: Path) -> Submission:
