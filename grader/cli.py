@@ -12,7 +12,8 @@ from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, PASSED, PENDING
 from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
-from grader.report import console_table, render_html, write_outputs
+from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
+from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports, save_reports
 
@@ -53,6 +54,9 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
+        marked = write_transcript(report, transcript_path(Path(args.html)), STATUS_WORDS)
+        if marked is not None:
+            print(f"Your chat, marked: {marked}")
     failed = [c for c in report.checks if c.status not in (PASSED, PENDING)]
     if failed:
         print(f"\n{len(failed)} public check(s) did not pass. Hidden checks run when your TA grades.")

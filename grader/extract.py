@@ -19,7 +19,7 @@ import numpy as np
 
 from grader.errors import ConfigError
 from grader.model import Submission
-from grader.problem import Problem
+from grader.problem import Problem, discover
 from grader.transcripts.marks import PENDING, Mark, Transcript
 from grader.transcripts.regions import Extraction, Region, split
 from grader.types import short_repr
@@ -126,7 +126,11 @@ def extract_answers(sub: Submission, problems: tuple[Problem, ...]) -> Submissio
         return sub
     chat = sub.chat
     found, notes = {}, [*sub.notes, *chat.notes]
-    regions = split(chat, problems)
+    # Regions come from every problem's declaration, graded or not: grading one problem alone must not hand it
+    # the replies about another.
+    known = {p.name: p for p in discover()}
+    known.update({p.name: p for p in problems})
+    regions = split(chat, tuple(known.values()))
     marks: list[Mark] = []
     for problem in problems:
         module = _extractor(problem)
@@ -147,6 +151,7 @@ def extract_answers(sub: Submission, problems: tuple[Problem, ...]) -> Submissio
         names = sorted(graded)
         where = ", ".join(f"turn {chat.number(t)}" for t in region.turns)
         notes.append(f"{problem.name}: found in the chat ({where}): {', '.join(names) if names else 'nothing'}")
+    graded = {p.name for p in problems}
     transcript = Transcript(chat.format, chat.turns, tuple(marks),
-                            tuple((p, regions[p].turns) for p in regions if regions[p].segments))
+                            tuple((p, regions[p].turns) for p in regions if regions[p].segments and p in graded))
     return replace(sub, static_answers=tuple(found.items()), notes=tuple(notes), transcript=transcript)

@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PENDING, Report
+from grader.transcripts.marks import write_transcript
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -128,6 +129,7 @@ def write_outputs(reports: list[Report], out: Path) -> None:
         d.mkdir(parents=True, exist_ok=True)
         (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
         (d / "report.html").write_text(render_html(r), encoding="utf-8")
+        write_transcript(r, d / "transcript.html", STATUS_WORDS)  # a chat submission: the chat, marked
         staff = list(r.staff_notes)
         staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in r.checks
                   if c.visibility == "hidden" and c.status != "passed" and c.message]

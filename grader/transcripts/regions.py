@@ -23,6 +23,7 @@ from grader.transcripts.formats import Chat
 HEADING_WEIGHT = 3  # a match of a problem's heading pattern in a heading line
 TOPIC_IN_HEADING = 2  # a match of one of its topic words there
 WIN = 2  # the least score that names a problem
+LEAD_WIN = 5  # the least score of a reply's first line (not a heading) that names a problem there and then
 MAX_HITS = 5  # matches of one topic pattern counted in a block (a long answer does not win by repetition)
 MAX_HEADING = 160  # characters of a heading line
 
@@ -158,23 +159,27 @@ def _scorers(problems) -> list[_Scorer]:
     return out
 
 
-def _winner(scores: dict[str, int]) -> str | None:
-    """The problem with the highest score, when it reaches WIN and no other ties it."""
+def _winner(scores: dict[str, int], least: int = 0) -> str | None:
+    """The problem with the highest score, when it reaches `least` (WIN by default) and no other ties it."""
     if not scores:
         return None
     best = max(scores.values())
     top = [n for n, s in scores.items() if s == best]
-    return top[0] if best >= WIN and len(top) == 1 else None
+    return top[0] if best >= (least or WIN) and len(top) == 1 else None
 
 
-def _asked(text: str, scorers: list[_Scorer]) -> str | None:
-    """The problem a user turn (or a title) asks about; of several asked at once, the one asked first."""
+def _asked(text: str, scorers: list[_Scorer], context: str | None) -> str | None:
+    """The problem a user turn (or a title) asks about; of several asked at once, the one asked first.
+
+    Where nothing is being discussed yet, one topic word is enough; to move away from the problem under
+    discussion, the turn must name another one more clearly.
+    """
     scores = {s.name: s.body(text) for s in scorers}
     named = [n for n, v in scores.items() if v >= WIN + 1]
     if len(named) > 1:
         by = {s.name: s for s in scorers}
         return min(named, key=lambda n: by[n].first(text))
-    return _winner(scores)
+    return _winner(scores, 1 if context is None else WIN)
 
 
 # ---------------------------------------------------------------- cutting turns
@@ -225,19 +230,26 @@ def split(chat: Chat, problems) -> dict[str, Region]:
         if turn.conversation != conversation:
             conversation, context = turn.conversation, None  # a new conversation starts from nothing
         if turn.role == "meta":
-            context = _asked(turn.text, scorers) or context
+            context = _asked(turn.text, scorers, context) or context
             continue
         if turn.role == "user":
-            context = _asked(turn.text, scorers) or context
+            context = _asked(turn.text, scorers, context) or context
             if context is not None:
                 questions[context].append(Segment(index, 0, turn.text, number))
             continue
         current = context
         for start, end, heading in blocks(turn.text):
             named = _winner({s.name: s.heading(heading) for s in scorers}) if heading else None
+            if not heading:
+                # No heading: a first line that names a problem outright ("For the l2-regularized autoencoder
+                # with weight decay:") still opens its answer.
+                lead = turn.text[start:end].strip().split("\n", 1)[0][:MAX_HEADING]
+                named = _winner({s.name: s.heading(lead) for s in scorers}, LEAD_WIN)
             if named is not None:
                 current = named
-            elif current is None:
+            elif heading and QUESTION_HEADING.match(heading):
+                current = None  # "Question 5: ..." that no problem recognizes: another question, not ours
+            if named is None and current is None:
                 current = _winner({s.name: s.body(turn.text[start:end]) for s in scorers})
             if current is None:
                 continue

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -273,8 +273,8 @@ class _Build:
 
     def atom(self, c):
         """A name, identity, number, gradient, diag of singular values, or a bracketed group."""
-        if len(c) == 3:
-            return c[1]
+        if len(c) == 3:  # a bracketed group: its span takes the brackets in
+            return replace(c[1], span=(c[0].start_pos, c[2].end_pos))
         tok = c[0]
         kind, sp = tok.type, self._sp(tok)
         if kind == "NAME":
