@@ -151,6 +151,7 @@ _COLON = re.compile(r"(?P<open>[*_]{0,2})\s*(?P<word>[A-Za-z][A-Za-z0-9.-]*)(?:\
 _REMARK = re.compile(r"(?P<word>[A-Z][A-Za-z]*)\s+(?P<rest>\S.*)$")
 _EXPORTED = re.compile(r"^[\s*_>]*exported\s+on\b.{0,120}\bfrom\b", re.I)
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
 
 
 def role_of(word: str) -> str | None:
@@ -228,7 +229,12 @@ def markdown_chat(text: str) -> Chat:
     role, speaker, buf, conversation = "meta", "", [], 0
 
     def flush():
-        body = "\n".join(buf).strip("\n")
+        # Exports put a rule (---) between turns: it belongs to neither.
+        while buf and (not buf[-1].strip() or _RULE.match(buf[-1])):
+            buf.pop()
+        while buf and (not buf[0].strip() or _RULE.match(buf[0])):
+            buf.pop(0)
+        body = "\n".join(buf)
         if body.strip():
             turns.append(Turn(role, body, speaker, conversation))
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 MAX_INLINE = 400  # characters of one inline formula
 MAX_DISPLAY = 6000  # characters of one displayed formula
 
-ANSWER = re.compile(r"^[ \t>*_#-]*(?:\*\*|__)?\s*(?:final\s+)?answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?[ \t]*"
+ANSWER = re.compile(r"^[ \t>*_#-]*(?:\(?(?:[ivx]{1,4}|[a-h])\)[ \t*_]*)?(?:\*\*|__)?\s*(?:final\s+)?answer\s*"
+                    r"(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?[ \t]*"
                     r"(?P<value>[^\n]*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 

@@ -15,7 +15,9 @@ import re
 from grader.transcripts.regions import Extraction, Found, Region
 from problems.regularized_autoencoder import normalize
 
-ANSWER_LINE = re.compile(r"^[ \t>*_#-]*(?:final\s+)?answer[*_]*\s*[:：]\s*(?P<text>.+)$", re.IGNORECASE | re.MULTILINE)
+# "Answer: ...", also after a part label on the same line ("(ii) **Answer:** nn.MSELoss").
+ANSWER_LINE = re.compile(r"^[ \t>*_#-]*(?:\(?(?:[ivx]{1,4}|[a-h])\)[ \t*_]*)?(?:final\s+)?answer[*_]*\s*[:：]\s*"
+                         r"(?P<text>.+)$", re.IGNORECASE | re.MULTILINE)
 VERDICT_LINE = re.compile(r"^[ \t>*_-]*(?:answer[*_]*\s*[:：]\s*)?[*_]*(?P<word>yes|no)\b[*_]*[,.:;!]?(?P<rest>.*)$",
                           re.IGNORECASE | re.MULTILINE)
 LOSS = re.compile(r"\b(?:torch\.)?(?:nn\.)?(MSELoss|L1Loss|CrossEntropyLoss)\b", re.IGNORECASE)
@@ -28,6 +30,7 @@ COUNT = re.compile(r"^[\s*_`]*(\d+|zero|one|two|three|four)\b", re.IGNORECASE)
 # The end of the answer proper: a sentence end, a dash or a parenthesis.
 FIRST_CLAUSE = re.compile(r"[.;!]\s|[.;!]$|\s[-\u2013\u2014]+\s|\(|,\s*(?:since|because|as)\b", re.IGNORECASE)
 MAX_ARGUMENT_CHARS = 4000
+PART_B = re.compile(r"^\s*(?:#{1,6}\s*)?[*_]{0,2}\s*(?:part\s*)?\(?\s*b\s*[).:][^\n]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def classify(answer: str) -> tuple[str, object] | None:
@@ -61,18 +64,28 @@ def argument_after(text: str, start: int) -> str:
     return body
 
 
-def verdict_line(part: str) -> re.Match | None:
-    """The yes/no that opens the answer to part (b): the first one after the last line asking about orthonormality."""
+def verdict_line(part: str, asked: bool = False) -> re.Match | None:
+    """The yes/no that opens the answer to part (b): the first one after the last line asking about orthonormality.
+
+    When the reply does not restate the question but the user `asked` it, the first yes/no of the reply's
+    part (b) section counts.
+    """
     questions = list(BIAS_QUESTION.finditer(part))
     if questions:
         return VERDICT_LINE.search(part, questions[-1].end())
     mention = part.lower().find("orthonormal")
-    return VERDICT_LINE.search(part, mention) if mention >= 0 else None
+    if mention >= 0:
+        return VERDICT_LINE.search(part, mention)
+    if asked:
+        heading = PART_B.search(part)
+        return VERDICT_LINE.search(part, heading.end()) if heading else None
+    return None
 
 
 def extract(region: Region) -> Extraction:
     """Every answer to this problem's short questions in the region, with where it was written."""
     found = []
+    asked = any("orthonormal" in q.text.lower() for q in region.questions)
     for segment in region.segments:
         text, bias_at = segment.text, None
         for m in ANSWER_LINE.finditer(text):
@@ -82,7 +95,7 @@ def extract(region: Region) -> Extraction:
                 if kind[0] == "orthonormal_bias":
                     bias_at = m.start()
         if bias_at is None:
-            verdict = verdict_line(text)
+            verdict = verdict_line(text, asked)
             if verdict is not None:
                 found.append(Found.at("orthonormal_bias", verdict.group("word").lower(), segment,
                                       verdict.start("word"), verdict.end("word"), "the yes/no opening the argument"))
