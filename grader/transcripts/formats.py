@@ -217,7 +217,9 @@ def markdown_chat(text: str) -> Chat:
         if not fenced and (found := role_line(line)) is not None:
             candidates.append((i, found))
     strong = any(not c.weak for _, c in candidates)
-    bare_words = {c.speaker.lower() for _, c in candidates if c.kind == "bare"}
+    # A plain-text export writes its role lines as the bare word ("User", "Cursor"), and may add a remark
+    # after it on one line; where role lines are marked up (**User**), "User input ..." is prose.
+    bare_words = {c.speaker.lower() for i, c in candidates if c.kind == "bare" and lines[i].strip() == c.speaker}
     accepted = {i: c for i, c in candidates
                 if (not strong or not c.weak) and (c.kind != "remark" or c.speaker.lower() in bare_words)}
     if not accepted:

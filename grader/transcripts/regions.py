@@ -245,12 +245,13 @@ def split(chat: Chat, problems) -> dict[str, Region]:
                 # with weight decay:") still opens its answer.
                 lead = turn.text[start:end].strip().split("\n", 1)[0][:MAX_HEADING]
                 named = _winner({s.name: s.heading(lead) for s in scorers}, LEAD_WIN)
+            other = named is None and bool(heading) and QUESTION_HEADING.match(heading) is not None
             if named is not None:
                 current = named
-            elif heading and QUESTION_HEADING.match(heading):
+            elif other:
                 current = None  # "Question 5: ..." that no problem recognizes: another question, not ours
-            if named is None and current is None:
-                current = _winner({s.name: s.body(turn.text[start:end]) for s in scorers})
+            elif current is None:  # nothing asked yet: the problem the text names
+                current = _winner({s.name: s.body(turn.text[start:end]) for s in scorers}, 1)
             if current is None:
                 continue
             found = segments[current]
