@@ -203,9 +203,9 @@ class _Renderer:
         if blk.kind == "blank":
             return ""
         if blk.kind == "h":
-            skip = _HEADING.match(text, a).end()
-            level = min(6, max(3, len(_HEADING.match(text, a).group(1)) + 2))
-            return f"<h{level}>{self.inline(text, skip, b, marks)}</h{level}>"
+            m = _HEADING.match(text[a:b])
+            level = min(6, max(3, len(m.group(1)) + 2))
+            return f"<h{level}>{self.inline(text, a + m.end(), b, marks)}</h{level}>"
         if blk.kind == "math":
             return f'<div class="math">{self.inline(text, a, b, marks)}</div>'
         if blk.kind == "code":

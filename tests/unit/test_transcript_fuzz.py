@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from grader.errors import SubmissionError
 from grader.extract import extract_answers
 from grader.model import Submission
+from grader.report import STATUS_WORDS
 from grader.transcripts.formats import html_chat, read_chat
+from grader.transcripts.marks import Mark, Transcript, render_transcript
 from problems.pca_autoencoder import derivations as dv
 from tests.chat_helpers import problems
 
@@ -40,6 +42,32 @@ def _extract(text: str):
 @given(CHATS)
 def test_any_chat_gives_answers_or_a_refusal(text):
     _extract(text)
+
+
+class _Report:
+    """What render_transcript reads of a report."""
+
+    def __init__(self, transcript):
+        self.student, self.mode, self.parts, self.checks, self.notes = "fuzz", "grade", (), (), ("a <note>",)
+        self.transcript = transcript
+
+
+@FAST
+@given(CHATS, st.lists(st.tuples(st.integers(0, 400), st.integers(0, 60),
+                                 st.sampled_from(["graded", "superseded", "holds", "fails", "unread"])), max_size=12))
+def test_any_chat_with_any_marks_renders(text, spans):
+    try:
+        chat = read_chat("transcript.md", text)
+    except SubmissionError:
+        return
+    marks = []
+    for start, width, verdict in spans:
+        turn = start % len(chat.turns)
+        size = len(chat.turns[turn].text)
+        a = min(start, size)
+        marks.append(Mark(turn, a, min(size, a + width), verdict, "p", "q", "<why>"))
+    page = render_transcript(_Report(Transcript(chat.format, chat.turns, tuple(marks))), STATUS_WORDS)
+    assert "<script" not in page.lower().replace("&lt;script", "")
 
 
 @FAST
