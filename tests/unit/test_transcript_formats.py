@@ -168,3 +168,15 @@ def test_role_line_is_none_for_prose():
     assert role_line("The user sees the answer.") is None
     assert role_line("Answer: 4") is None
     assert role_line("**Cursor**").role == "assistant"
+
+
+def test_a_report_keeps_its_marked_chat_through_report_json(tmp_path):
+    from grader.extract import extract_answers
+    from grader.model import Report, Submission
+    from grader.store import report_from_json, report_to_json
+    from tests.chat_helpers import problems
+
+    sub = extract_answers(Submission("s", tmp_path, "transcript", chat=read_chat("t.json", cf.chatgpt_json())), problems())
+    report = Report("s", "grade", "transcript", transcript=sub.transcript)
+    back = report_from_json(json.loads(json.dumps(report_to_json(report))))
+    assert back.transcript == sub.transcript and back.transcript.count("graded") >= 10
