@@ -72,26 +72,3 @@ def inline_math(text: str) -> list[Piece]:
             out.append(Piece(m.start(group), m.end(group), m.group(group)))
         pos = b
     return out
-
-
-TABLE_ROW = re.compile(r"^[ \t]*\|?(?P<cells>[^\n]*\|[^\n]*|[^\n|]*\t[^\n]*)$", re.MULTILINE)
-
-
-def table_rows(text: str) -> list[tuple[Piece, list[Piece]]]:
-    """Rows of pipe tables ("| a | b |") and tab-separated tables, each with its cells (spans in `text`)."""
-    out = []
-    for m in TABLE_ROW.finditer(text):
-        line_start, line = m.start(), m.group(0)
-        if re.fullmatch(r"[\s|:\-]*", line):
-            continue  # a separator row |---|---|
-        sep = "|" if "|" in line else "\t"
-        cells, pos = [], 0
-        for part in line.split(sep):
-            begin = pos + (len(part) - len(part.lstrip()))
-            content = part.strip()
-            if content:
-                cells.append(Piece(line_start + begin, line_start + begin + len(content), content))
-            pos += len(part) + 1
-        if len(cells) >= 2:
-            out.append((Piece(line_start, m.end(), line), cells))
-    return out

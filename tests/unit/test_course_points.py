@@ -56,3 +56,19 @@ def test_graded_with_points_the_derivation_part_earns_what_its_steps_earn(tmp_pa
 def test_giving_a_zero_part_zero_points_changes_nothing(points):
     (pca,) = course({"pca_autoencoder.derivations": points}).apply(load_problems(("pca_autoencoder",)))
     assert pca.part("derivations").shared_points == 0
+
+
+def test_the_derivation_checks_read_only_a_chat_and_mark_each_step():
+    from problems.pca_autoencoder import checks
+    from tests.chat_helpers import answers
+    from tests.fakes import FakeAnswers
+
+    with pytest.raises(checks.NotAnswered, match="is code, not a chat"):
+        checks.derivation_steps_of_the_pca_argument_hold(FakeAnswers({"pca_autoencoder:equations": []}))
+    from tests import chat_formats as cf
+
+    data = answers(cf.markdown("cursor"), "pca_autoencoder")["pca_autoencoder:equations"]
+    fake = FakeAnswers(chat={"pca_autoencoder:equations": data})
+    assert checks.derivation_steps_of_the_pca_argument_hold(fake) == \
+        "all 9 derivation steps about the PCA argument (part (ii)) hold"
+    assert set(v for v, _ in fake.marks.values()) == {"holds"} and len(fake.marks) == 9
