@@ -9,6 +9,7 @@ place with `data-verdict`, and beside it the per-part table each mark links to.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass, replace
@@ -167,6 +168,9 @@ class _Renderer:
     def __init__(self, transcript: Transcript):
         self.t = transcript
         self.ids = {id(m): n for n, m in enumerate(transcript.marks)}
+        self.by_turn: dict[int, list[Mark]] = {}
+        for m in transcript.marks:
+            self.by_turn.setdefault(m.turn, []).append(m)
 
     def open_tag(self, m: Mark, block: bool) -> str:
         title = f"{m.problem}.{m.part}: {VERDICT_WORDS[m.verdict]}" + (f" — {m.note}" if m.note else "")
@@ -234,23 +238,28 @@ class _Renderer:
 
     def turn_html(self, index: int, turn: Turn) -> str:
         text = turn.text
-        marks = [m for m in self.t.marks if m.turn == index and 0 <= m.start < m.end <= len(text)]
+        marks = [m for m in self.by_turn.get(index, ()) if 0 <= m.start < m.end <= len(text)]
         blocks = _blocks(text)
+        starts = [blk.start for blk in blocks]
 
         def block_of(pos: int, end: bool) -> int:
-            for n, blk in enumerate(blocks):
-                if (blk.start <= pos < blk.end) or (end and blk.start < pos <= blk.end):
-                    return n
-            return -1
+            """The block holding a mark's start (or, with `end`, its end); -1 outside every block."""
+            n = bisect.bisect_left(starts, pos) - 1 if end else bisect.bisect_right(starts, pos) - 1
+            if n < 0:
+                return 0 if blocks and not end else -1
+            inside = blocks[n].start < pos <= blocks[n].end if end else pos < blocks[n].end
+            if inside:
+                return n
+            return n + 1 if not end and n + 1 < len(blocks) else (n if end else -1)
 
         # A mark inside one block is drawn in the text; one over several blocks wraps them.
-        spans, inline = [], []
+        spans, inline = [], {}
         for m in marks:
             first, last = block_of(m.start, False), block_of(m.end, True)
-            if first < 0 or last < 0:
+            if first < 0 or last < 0 or last < first:
                 continue
-            if first == last and blocks[first].kind != "table" or (first == last and _in_one_cell(text, m)):
-                inline.append(m)
+            if first == last and (blocks[first].kind != "table" or _in_one_cell(text, m)):
+                inline.setdefault(first, []).append(m)
             else:
                 spans.append((first, last + 1, self.ids[id(m)]))
         by_id = {self.ids[id(m)]: m for m in marks}
@@ -265,7 +274,7 @@ class _Renderer:
                 out.append(self.close_tag(by_id[i], True))
             for i in opens.get(n, []):
                 out.append(self.open_tag(by_id[i], True))
-            out.append(self.block_html(text, blk, inline))
+            out.append(self.block_html(text, blk, inline.get(n, [])))
         for i in closes.get(len(blocks), []):
             out.append(self.close_tag(by_id[i], True))
         return "".join(out)
@@ -285,7 +294,7 @@ def chat_html(transcript: Transcript) -> list[dict]:
         body = r.turn_html(index, turn)
         out.append({"role": turn.role, "speaker": turn.speaker, "number": number if turn.role != "meta" else None,
                     "html": body, "fold": turn.role == "user" and len(turn.text) > LONG_USER_TURN,
-                    "chars": len(turn.text), "marks": sum(1 for m in transcript.marks if m.turn == index)})
+                    "chars": len(turn.text), "marks": len(r.by_turn.get(index, ()))})
     return out
 
 
