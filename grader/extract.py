@@ -87,6 +87,7 @@ def choose(problem: str, extraction: Extraction, chat) -> tuple[dict, list[Mark]
     """(graded answers, marks, notes): for each name the last answer in the chat is graded, earlier ones superseded."""
 
     def turn_name(index: int) -> str:
+        """A turn as the report names it."""
         return f"turn {chat.number(index)}"
 
     by_name: dict[str, list] = {}

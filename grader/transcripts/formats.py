@@ -231,6 +231,7 @@ def markdown_chat(text: str) -> Chat:
     role, speaker, buf, conversation = "meta", "", [], 0
 
     def flush():
+        """End the turn being read (its surrounding rules and blank lines dropped)."""
         # Exports put a rule (---) between turns: it belongs to neither.
         while buf and (not buf[-1].strip() or _RULE.match(buf[-1])):
             buf.pop()
@@ -465,6 +466,7 @@ class _PageReader(HTMLParser):
         self.math = {"tex": [], "text": [], "display": display, "alt": alt}
 
     def handle_starttag(self, tag, attrs):
+        """Open an element: a speaker's message, math, a skipped part, or layout that becomes text."""
         attrs = {k: (v or "") for k, v in attrs}
         classes = attrs.get("class", "").split()
         if tag == "title" and not self.title:
@@ -530,6 +532,7 @@ class _PageReader(HTMLParser):
             self._write("**")
 
     def handle_endtag(self, tag):
+        """Close the element (and any left open inside it)."""
         if tag == "title":
             self.in_title = False
         if tag in VOID:
@@ -569,6 +572,7 @@ class _PageReader(HTMLParser):
             self._write("\n")
 
     def handle_data(self, data):
+        """Text: into the title, the formula being read, or the open message."""
         if self.in_title:
             self.title.append(data)
             return

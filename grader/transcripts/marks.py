@@ -173,6 +173,7 @@ class _Renderer:
             self.by_turn.setdefault(m.turn, []).append(m)
 
     def open_tag(self, m: Mark, block: bool) -> str:
+        """The element that opens a mark, with its verdict, part and why."""
         title = f"{m.problem}.{m.part}: {VERDICT_WORDS[m.verdict]}" + (f" — {m.note}" if m.note else "")
         el = "div" if block else "mark"
         return (f'<{el} class="mk v-{m.verdict}{" mk-block" if block else ""}" id="m{self.ids[id(m)]}" '
@@ -180,6 +181,7 @@ class _Renderer:
                 f'title="{html.escape(title)}">')
 
     def close_tag(self, m: Mark, block: bool) -> str:
+        """The link to the mark's row in the part table, and the end of the mark."""
         label = m.part if m.verdict in ANSWER_VERDICTS else "step"
         link = (f'<a class="tag" href="#part-{html.escape(m.problem)}.{html.escape(m.part)}">'
                 f'{TAG_SIGNS[m.verdict]} {html.escape(label)}</a>')
@@ -203,6 +205,7 @@ class _Renderer:
         return "".join(out)
 
     def block_html(self, text: str, blk: _Block, marks: list[Mark]) -> str:
+        """One block of a turn (heading, paragraph, math, code, table) with the marks inside it."""
         a, b = blk.start, blk.end
         if blk.kind == "blank":
             return ""
@@ -237,6 +240,7 @@ class _Renderer:
         return f"<p>{self.inline(text, a, b, marks)}</p>"
 
     def turn_html(self, index: int, turn: Turn) -> str:
+        """A whole turn, its marks in place."""
         text = turn.text
         marks = [m for m in self.by_turn.get(index, ()) if 0 <= m.start < m.end <= len(text)]
         blocks = _blocks(text)

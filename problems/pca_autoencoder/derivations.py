@@ -622,12 +622,15 @@ class Evaluation:
 
     # shapes -------------------------------------------------------------------------------
     def quote(self, node: Node) -> str:
+        """The text a node was read from."""
         return self.text[node.span[0]:node.span[1]].strip() or "?"
 
     def show(self, shape) -> str:
+        """A shape in words (k×m)."""
         return show_shape(shape, self.point.sizes, self.sizes)
 
     def name_shape(self, node: Name):
+        """The shape of a named matrix at this point (None for a number)."""
         value = self.value_of_name(node)
         return None if np.ndim(value) == 0 else tuple(np.shape(value))
 
@@ -729,6 +732,7 @@ class Evaluation:
         raise Unread(f"{type(node).__name__} is not read")
 
     def dim(self, d) -> str:
+        """A size in words (m, k, m−k)."""
         return show_dim(d, self.point.sizes, self.sizes)
 
     def fit(self, shape, want) -> None:
@@ -740,6 +744,7 @@ class Evaluation:
 
     # values -------------------------------------------------------------------------------
     def value_of_name(self, node: Name):
+        """The value of a name: the chat's definition, the loss, or what the problem declares."""
         name = node.name
         if name in self.point.cache:
             return self.point.cache[name]
@@ -765,6 +770,7 @@ class Evaluation:
         return value
 
     def size(self, d) -> int:
+        """A size the context has decided; Unread when it has not."""
         v = self.sizes.known(d)
         if v is None:
             raise Unread("the size of an identity or a zero block cannot be told from the context")
@@ -857,6 +863,7 @@ class Evaluation:
         W = self.point.base[node.var]
 
         def f(Wp) -> float:
+            """The expression at the point with `node.var` replaced."""
             point = self.point.with_base(**{node.var: Wp})
             ev = Evaluation(point, self.text)
             ev.shape(node.arg)
@@ -990,9 +997,9 @@ def check_step(left: Node, right: Node, lt: str, rt: str, points: list, rtol: fl
 def counterexample(left: Node, right: Node, lt: str, rt: str, world: dict, shown: set) -> str | None:
     """The smallest point where the two sides differ, in words; None when the small points find none."""
     for base in small_points():
-        point = _world(base, world)
         try:
             with np.errstate(all="ignore"):
+                point = _world(base, world)
                 lv, rv = _values(left, right, lt, rt, point)
         except (ShapeError, Unread, np.linalg.LinAlgError, ValueError):
             continue
@@ -1003,6 +1010,21 @@ def counterexample(left: Node, right: Node, lt: str, rt: str, world: dict, shown
             return (f"at m={s['m']}, n={s['n']}, k={s['k']}" + (f" with {', '.join(given)}" if given else "")
                     + f": the left side is {_show_matrix(lv)}, the right side {_show_matrix(rv)}")
     return None
+
+
+def _settable(setting: dict, defs: dict) -> bool:
+    """Whether W1, W2 can be set so: each tree evaluates, at every point, to a matrix of that W's shape."""
+    for point in random_points():
+        p = Point(point.sizes, point.base, dict(defs))
+        try:
+            with np.errstate(all="ignore"):
+                changed = _world(p, setting)
+        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError):
+            return False
+        if any(np.shape(changed.base[n]) != np.shape(point.base[n]) or not np.all(np.isfinite(changed.base[n]))
+               for n in setting):
+            return False
+    return True
 
 
 def _world(point: Point, world: dict) -> Point:
@@ -1128,10 +1150,11 @@ def _judge_one(eq: dict, defs: dict, subs: dict) -> Judged:
     # W1 = U_kᵀ, W2 = U_k, W1ᵀ = W2 = U_k: the chat sets the free matrices (for this part, or this reply).
     if isinstance(last, Node) and all(h is not None and h[0] in FREE for h in heads[:-1]) \
             and not _free(last, defs, {}) and not any(n in FREE for n in _uses(last, defs)):
-        scope = subs.setdefault(_scope(eq), {})
-        for name, transposed in heads[:-1]:
-            scope[name] = T(last) if transposed else last
-        return judged("substitution")
+        setting = {name: T(last) if transposed else last for name, transposed in heads[:-1]}
+        if _settable(setting, defs):
+            subs.setdefault(_scope(eq), {}).update(setting)
+            return judged("substitution")
+        return judged("other")  # W1 set to something of another shape, or that cannot be evaluated
     # name := expr, or name = expr for a name the problem does not fix: a definition.
     if heads[0] is not None and not heads[0][1] and isinstance(trees[1], Node) and (
             eq.get("defines") or (heads[0][0] not in FREE and heads[0][0] not in FIXED
