@@ -984,7 +984,7 @@ def check_step(left: Node, right: Node, lt: str, rt: str, points: list, rtol: fl
             return "fails", str(e), []
         except Unread as e:
             return "unread", str(e), []
-        except (np.linalg.LinAlgError, ValueError) as e:
+        except (np.linalg.LinAlgError, ValueError, ArithmeticError) as e:
             return "unread", f"it cannot be evaluated ({str(e)[:80]})", []
         if not (np.all(np.isfinite(lv)) and np.all(np.isfinite(rv))):
             return "unread", "it grows too large to evaluate", []
@@ -1001,7 +1001,7 @@ def counterexample(left: Node, right: Node, lt: str, rt: str, world: dict, shown
             with np.errstate(all="ignore"):
                 point = _world(base, world)
                 lv, rv = _values(left, right, lt, rt, point)
-        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError):
+        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError, ArithmeticError):
             continue
         if lv.shape == rv.shape and not np.allclose(lv, rv, rtol=1e-6, atol=1e-6):
             s = point.sizes
@@ -1019,7 +1019,7 @@ def _settable(setting: dict, defs: dict) -> bool:
         try:
             with np.errstate(all="ignore"):
                 changed = _world(p, setting)
-        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError):
+        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError, ArithmeticError):
             return False
         if any(np.shape(changed.base[n]) != np.shape(point.base[n]) or not np.all(np.isfinite(changed.base[n]))
                for n in setting):
@@ -1107,7 +1107,7 @@ def _solve_definition(trees: list, defs: dict) -> tuple[str, Node] | None:
         p = Point(point.sizes, point.base, trial)
         try:
             lv, rv = _values(trees[0], trees[1], "", "", p)
-        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError):
+        except (ShapeError, Unread, np.linalg.LinAlgError, ValueError, ArithmeticError):
             return None
         if not _close(lv, rv, 1e-7):
             return None
