@@ -45,7 +45,7 @@ def clean_inline(text: str) -> str:
 
 
 # Displayed math: $$...$$ or \[...\]. Neither may contain its own closing mark, so a scan is linear.
-DISPLAYED = re.compile(r"\$\$(?P<a>(?:[^$]|\$(?!\$)){1,%d}?)\$\$|\\\[(?P<b>(?:[^\\]|\\(?!\]))){1,%d}?\\\]"
+DISPLAYED = re.compile(r"\$\$(?P<a>(?:[^$]|\$(?!\$)){1,%d}?)\$\$|\\\[(?P<b>(?:[^\\]|\\(?!\])){1,%d}?)\\\]"
                        % (MAX_DISPLAY, MAX_DISPLAY), re.DOTALL)
 # Inline math in running text: $...$ (not $$) or \(...\), within one line.
 INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<a>[^$\n]{1,%d})(?<!\\)\$(?!\$)|\\\((?P<b>(?:[^\\\n]|\\[^()\n]){1,%d}?)\\\)"
