@@ -59,8 +59,13 @@ def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
 
 
 def claim_points(problem: Problem, c: Claim) -> float:
-    """A claim's points in this course: as declared, scaled when the course config changed its part's points."""
-    return round(c.points * problem.part(c.part).claim_scale, 6)
+    """A claim's points in this course: as declared, scaled when the course config changed its part's points.
+
+    A part declared with 0 points that the course gives points shares them equally among its claims.
+    """
+    part = problem.part(c.part)
+    count = sum(1 for _, other in claims_of(problem) if other.part == c.part) if part.shared_points else 0
+    return part.claim_points(c.points, count)
 
 
 def validate(problem: Problem) -> None:
@@ -72,7 +77,7 @@ def validate(problem: Problem) -> None:
             raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "
                               f"does not declare (parts: {part_names}).{did_you_mean(c.part, part_names)}")
     for part in problem.parts:
-        total = sum(c.points for _, c in claims if c.part == part.name) * part.claim_scale
+        total = sum(claim_points(problem, c) for _, c in claims if c.part == part.name)
         if abs(total - part.points) > 1e-9:
             raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
                               f"but its claims add up to {total:g}; make them agree.")
