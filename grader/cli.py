@@ -5,15 +5,18 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
-from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
+from grader.manual import SHEET, apply_manual, read_manual_scores, sheet_groups, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, PASSED, PENDING
 from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
+from grader.staff.groups import answer_groups, key_points_of
+from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
 from grader.store import load_reports, save_reports
 
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -87,8 +90,11 @@ def cmd_grade(args) -> int:
     reports = grade_many(paths, config, jobs=args.jobs)
     out = Path(args.out)
     save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
-    reports, sheet_ok = with_sheet(reports, out)
-    write_outputs(reports, out)
+    problems = load_problems(config.problems, course)
+    groups = answer_groups(reports, key_points_of(problems), sheet_groups(out / SHEET))
+    similar_ok = similarity_page(paths, reports, problems, out, Path(args.template) if args.template else DEFAULT_TEMPLATE)
+    reports, sheet_ok = with_sheet(reports, out, groups)
+    write_outputs(reports, out, groups)
     took = time.perf_counter() - start
     broken = [r.student for r in reports
               if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
@@ -100,15 +106,27 @@ def cmd_grade(args) -> int:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
               "see their staff.txt)", file=sys.stderr)
         return 2
-    return 0 if sheet_ok else 2
+    return 0 if sheet_ok and similar_ok else 2
 
 
-def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
+def similarity_page(paths: list[Path], reports: list, problems, out: Path, template: Path) -> bool:
+    """Write OUT/_staff/similarity.html for the batch; False (with the traceback on stderr) when it failed."""
+    try:
+        found = write_similarity(paths, reports, out, template, statements_of(problems))
+    except Exception:  # a bug in the staff report must not lose the grades, which are written next; exit 2 says so
+        print(f"grader: the similarity report failed; the grades are unaffected:\n{traceback.format_exc()}",
+              file=sys.stderr)
+        return False
+    print(f"similarity: {len(found.pairs) + found.more} pair(s) to look at -> {out / PAGE} (staff only)")
+    return True
+
+
+def with_sheet(reports: list, out: Path, groups: dict | None = None) -> tuple[list, bool]:
     """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
     sheet = out / SHEET
     if not sheet.exists():
         if any(r.pending_points for r in reports):
-            write_sheet(reports, sheet)
+            write_sheet(reports, sheet, groups)
             print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
         return reports, True
     # Never rewritten: the TA's scores live only there.
@@ -118,7 +136,7 @@ def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
         print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
               file=sys.stderr)
         return reports, False
-    unlisted = unlisted_rows(sheet, reports)
+    unlisted = unlisted_rows(sheet, reports, groups)
     print(f"applied {len(scores)} TA score(s) from {sheet}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
@@ -138,8 +156,10 @@ def cmd_manual(args) -> int:
     sheet = Path(args.scores) if args.scores else out / SHEET
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
+    # Grouped as graded (the checks' hints are in those reports), with the sheet's group numbers kept.
+    groups = answer_groups(reports, key_points_of(load_problems()), sheet_groups(sheet))
     reports = [apply_manual(r, scores) for r in reports]
-    write_outputs(reports, out)
+    write_outputs(reports, out, groups)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
     print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
@@ -179,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.add_argument("--template", help="the code handed out to students, left out of the similarity report "
+                                      "(default: submissions/template/answers.py)")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")

@@ -8,12 +8,34 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import ConfigError, did_you_mean
 
 KINDS = ("value", "function", "manual")
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """A point the rubric looks for in a free response, and a regular expression (case-insensitive) that finds it.
+
+    Only a suggestion for the TA on the grading page (which answers state it); it never scores anything.
+    """
+
+    label: str
+    pattern: str
+
+    def __post_init__(self):
+        try:
+            re.compile(self.pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(f"KeyPoint {self.label!r}: expected a regular expression, got {self.pattern!r} ({exc})") from None
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` states this point (as far as the pattern can tell)."""
+        return re.search(self.pattern, text, re.IGNORECASE) is not None
 
 
 @dataclass(frozen=True)
@@ -25,6 +47,7 @@ class Part:
     answer: str  # the expected answer type, in words, shown to students
     kind: str = "value"  # value | function | manual
     rubric: str = ""  # for manual parts: what a TA looks for
+    key_points: tuple[KeyPoint, ...] = ()  # for manual parts: the rubric's points, matched against answer groups
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
 
     def __post_init__(self):
@@ -32,6 +55,8 @@ class Part:
             raise ConfigError(f"Part {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}.{did_you_mean(self.kind, KINDS)}")
         if self.points < 0:
             raise ConfigError(f"Part {self.name!r}: points must be >= 0, got {self.points}")
+        if self.key_points and self.kind != "manual":
+            raise ConfigError(f"Part {self.name!r}: key_points are for manual parts, got kind {self.kind!r}")
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,11 @@ def test_the_sheet_lists_each_pending_part_with_blank_scores(tmp_path):
     path = tmp_path / "manual_scores.csv"
     write_sheet(batch(), path)
     rows = list(csv.reader(path.open()))
-    assert rows == [["student", "part", "max_points", "score", "comment"],
-                    ["alice", "p.essay", "4", "", ""], ["alice", "p.proof", "6", "", ""],
-                    ["bob", "p.essay", "4", "", ""], ["bob", "p.proof", "6", "", ""],
-                    ["carol", "p.proof", "6", "", ""]]  # carol's essay was not answered: nothing to score
+    # Part by part, so that a part is scored across the batch; without groups the group column is blank.
+    assert rows == [["student", "part", "group", "max_points", "score", "comment"],
+                    ["alice", "p.essay", "", "4", "", ""], ["bob", "p.essay", "", "4", "", ""],
+                    ["alice", "p.proof", "", "6", "", ""], ["bob", "p.proof", "", "6", "", ""],
+                    ["carol", "p.proof", "", "6", "", ""]]  # carol's essay was not answered: nothing to score
     assert read_manual_scores(path, batch()) == ()  # a fresh sheet applies nothing
 
 
