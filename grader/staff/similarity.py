@@ -370,8 +370,8 @@ class _Index:
         return shared, sizes
 
 
-def _passages(a: Document, b: Document, k: int, excluded: set[int], ids: dict[str, int],
-              most: int) -> tuple[tuple[float, float], tuple[tuple[Side, Side], ...]]:
+def _passages(a: Document, b: Document, k: int, excluded: set[int], ids: dict[str, int], most: int,
+              whole: bool) -> tuple[tuple[float, float], tuple[tuple[Side, Side], ...]]:
     """Where two documents share k-grams: (share of each side covered, the longest aligned passages, in a's order)."""
     ha, hb = kgram_hashes(a.tokens, k, ids).tolist(), kgram_hashes(b.tokens, k, ids).tolist()
     in_b: dict[int, list[int]] = defaultdict(list)
@@ -392,11 +392,12 @@ def _passages(a: Document, b: Document, k: int, excluded: set[int], ids: dict[st
         cover_b.update(range(b0, b1 + k))
     covered = (len(cover_a) / max(1, len(a.tokens)), len(cover_b) / max(1, len(b.tokens)))
     longest = sorted(sorted(runs, key=lambda r: -(r[1] - r[0]))[:most])
-    return covered, tuple((_side(a, r[0], r[1] + k - 1), _side(b, r[2], r[3] + k - 1)) for r in longest)
+    return covered, tuple((_side(a, r[0], r[1] + k - 1, whole), _side(b, r[2], r[3] + k - 1, whole)) for r in longest)
 
 
-def _side(doc: Document, first: int, last: int, context_lines: int = 40) -> Side:
-    """The lines holding tokens first..last of `doc`, those tokens highlighted (and the spaces between them on a line)."""
+def _side(doc: Document, first: int, last: int, whole: bool, context_lines: int = 40) -> Side:
+    """The lines holding tokens first..last of `doc`, highlighted: all of it when `whole` (prose, whose dropped
+    common words belong to the passage), else token by token (code, whose dropped lines do not)."""
     starts = _line_starts(doc.text)
     line0 = bisect.bisect_right(starts, doc.spans[first][0]) - 1
     line1 = min(bisect.bisect_right(starts, max(doc.spans[last][0], doc.spans[last][1] - 1)) - 1, line0 + context_lines)
@@ -406,7 +407,7 @@ def _side(doc: Document, first: int, last: int, context_lines: int = 40) -> Side
     for a, b in doc.spans[first:last + 1]:
         if a >= show_to:
             break
-        if marked and not doc.text[marked[-1][1]:a].strip(" \t"):
+        if marked and (whole or not doc.text[marked[-1][1]:a].strip(" \t")):
             marked[-1][1] = b  # only spaces since the last token: one highlight
         else:
             marked.append([a, b])
@@ -475,7 +476,7 @@ def compare(sources: list[Source], template: str = "", statements: dict[str, str
         for m in sorted(matches, key=lambda m: (-m.score, m.what)):
             index = indexes[m.what]
             covered, passages = _passages(index.docs[i], index.docs[j], index.k, index.excluded, ids,
-                                          settings.max_passages)
+                                          settings.max_passages, whole=m.what != "code")
             detailed.append(Match(m.what, m.score, m.shared, covered, passages))
         pairs.append(Pair(sources[i].student, sources[j].student, tuple(detailed), tuple(same.get((i, j), ()))))
     pairs.sort(key=lambda p: (-p.score, -len(p.answers), p.a, p.b))
