@@ -66,6 +66,7 @@ class Settings:
     min_shared: int = 3  # fingerprints two documents must share before their score counts at all
     common_share: float = 0.1  # a fingerprint held by more than this share of the class is common knowledge ...
     common_min: int = 10  # ... or by more than this many submissions, whichever is more
+    proposing: int = 16  # only fingerprints held by at most this many submissions propose pairs (keeps cost linear)
     rare_share: float = 0.02  # a wrong answer counts while at most this share of the class gave it ...
     rare_min: int = 3  # ... or at most this many, whichever is more
     min_answer_chars: int = 6  # shorter wrong answers (a number, "no") coincide too easily to mean anything
@@ -353,21 +354,27 @@ class _Index:
         """Leave out every k-gram of `doc` (the template): all of them, not only its fingerprints."""
         self.excluded |= set(kgram_hashes(doc.tokens, self.k, ids).tolist())
 
-    def pairs(self, limit: int) -> tuple[Counter, dict[int, int]]:
-        """(shared fingerprints per pair (i, j) with i < j, fingerprints that count per document)."""
+    def pairs(self, limit: int, proposing: int, min_shared: int) -> tuple[dict, dict[int, int]]:
+        """({(i, j): shared fingerprints} for i < j, {document: fingerprints that count}).
+
+        Fingerprints held by more than `limit` submissions are common knowledge and count for no one. Pairs are
+        proposed by the rarer fingerprints (held by at most `proposing`), so the work is at most `proposing`
+        squared per fingerprint, never all pairs; a pair proposed at least `min_shared` times is then counted
+        exactly, common-but-not-too-common fingerprints included.
+        """
         postings: dict[int, list[int]] = defaultdict(list)
         for who in sorted(self.prints):
             for h in self.prints[who]:
                 if h not in self.excluded:
                     postings[h].append(who)
-        common = {h for h, holders in postings.items() if len(holders) > limit}
-        self.excluded |= common
-        shared: Counter = Counter()
-        for h, holders in postings.items():
-            if 1 < len(holders) <= limit:
-                shared.update(combinations(holders, 2))
-        sizes = {who: sum(1 for h in fps if h not in self.excluded) for who, fps in self.prints.items()}
-        return shared, sizes
+        self.excluded |= {h for h, holders in postings.items() if len(holders) > limit}
+        proposed: Counter = Counter()
+        for holders in postings.values():
+            if 1 < len(holders) <= proposing:
+                proposed.update(combinations(holders, 2))
+        counted = {who: fps - self.excluded for who, fps in self.prints.items()}
+        shared = {pair: len(counted[pair[0]] & counted[pair[1]]) for pair, n in proposed.items() if n >= min_shared}
+        return shared, {who: len(fps) for who, fps in counted.items()}
 
 
 def _passages(a: Document, b: Document, k: int, excluded: set[int], ids: dict[str, int], most: int,
@@ -455,7 +462,7 @@ def compare(sources: list[Source], template: str = "", statements: dict[str, str
     limit = settings.common_limit(n)
     found: dict[tuple[int, int], list[Match]] = defaultdict(list)
     for what, index in [("code", code), *sorted(texts.items())]:
-        shared, sizes = index.pairs(limit)
+        shared, sizes = index.pairs(limit, settings.proposing, settings.min_shared)
         for (i, j), count in shared.items():
             smaller = min(sizes[i], sizes[j])
             if smaller:
