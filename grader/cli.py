@@ -137,11 +137,17 @@ def with_sheet(reports: list, out: Path, groups: dict | None = None) -> tuple[li
               file=sys.stderr)
         return reports, False
     unlisted = unlisted_rows(sheet, reports, groups)
-    print(f"applied {len(scores)} TA score(s) from {sheet}")
+    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
         print("\n".join(",".join(row) for row in unlisted))
     return [apply_manual(r, scores) for r in reports], True
+
+
+def _through_groups(scores) -> str:
+    """' (N through group rows)' when some scores came from group:N rows, else ''."""
+    n = sum(s.group is not None for s in scores)
+    return f" ({n} through group rows)" if n else ""
 
 
 def course_config(args) -> CourseConfig:
@@ -162,7 +168,8 @@ def cmd_manual(args) -> int:
     write_outputs(reports, out, groups)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
-    print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
+    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)} -> {out}/ "
+          "(results.json, report.html, summary.html, grades.csv)")
     return 0
 
 

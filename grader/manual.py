@@ -33,6 +33,7 @@ class ManualScore:
     score: float
     comment: str
     line: int
+    group: int | None = None  # the group row (group:N) the score came from; None for the student's own row
 
 
 def pending_rows(reports: list[Report], groups: dict | None = None) -> list[list[str]]:
@@ -241,7 +242,7 @@ def _members_scores(scored: dict, members: dict, by_student: dict, own: dict, ba
                 continue
             prior = given.get((student, key))
             if prior is None:
-                given[(student, key)] = ManualScore(student, part.problem, part.part, value, comment, line)
+                given[(student, key)] = ManualScore(student, part.problem, part.part, value, comment, line, number)
                 via[(student, key)] = label
             elif prior.score != value:
                 bad.append(f"line {member_line}: expected one score for {student} {key}, got {value:g} from {label} "

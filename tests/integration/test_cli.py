@@ -175,6 +175,7 @@ def test_a_group_score_reaches_every_member_a_students_row_overrides_it_and_a_re
     before = {s: json.loads((out / s / "results.json").read_text())["score"] for s in ("correct", "copycat")}
     proc = grader("manual", str(out))
     assert proc.returncode == 0, proc.stderr
+    assert "applied 2 TA score(s) from" in proc.stdout and "(1 through group rows)" in proc.stdout
     after = {s: json.loads((out / s / "results.json").read_text()) for s in ("correct", "copycat", "tokens_swapped")}
     assert after["correct"]["score"] == before["correct"] + 4 and after["copycat"]["score"] == before["copycat"]
     assert "Comment: Right problem, with its reason." in json.dumps(after["correct"])

@@ -239,8 +239,8 @@ def test_a_group_score_applies_to_every_member_and_a_students_own_row_wins(tmp_p
                            "GROUP:1,p.essay,1,4,4,\nalice,p.essay,1,4,,\nbob,p.essay,1,4,,\n", header=GROUP_HEADER)
     scores = read_manual_scores(path, batch())
     assert sorted(scores, key=lambda s: (s.part, s.student)) == [
-        ManualScore("alice", "p", "essay", 4.0, "", 7), ManualScore("bob", "p", "essay", 4.0, "", 7),
-        ManualScore("alice", "p", "proof", 5.0, "Good induction.", 2),
+        ManualScore("alice", "p", "essay", 4.0, "", 7, group=1), ManualScore("bob", "p", "essay", 4.0, "", 7, group=1),
+        ManualScore("alice", "p", "proof", 5.0, "Good induction.", 2, group=1),
         ManualScore("bob", "p", "proof", 2.0, "Base case missing.", 5)]  # carol's group is not scored: pending
     applied = {r.student: apply_manual(r, scores) for r in batch()}
     assert part(applied["alice"], "proof").score == 5 and part(applied["bob"], "proof").score == 2
