@@ -165,8 +165,11 @@ def group_part(key: str, answers: list[tuple[str, str, Status]], kept: dict[str,
     texts = [t for _, t, _ in answers]
     keys = [normalize(t) for t in texts]
     unique = list(dict.fromkeys(keys))  # identical answers are one point: they always share a cluster
-    x = vectors(unique)
-    unique_sim = (x @ x.T).toarray()
+    if len(unique) == 1:
+        unique_sim = np.ones((1, 1))
+    else:
+        x = vectors(unique)
+        unique_sim = (x @ x.T).toarray()
     index = {k: i for i, k in enumerate(unique)}
     row = [index[k] for k in keys]
     sim = unique_sim[np.ix_(row, row)]

@@ -342,39 +342,61 @@ class _Index:
     w: int
     docs: dict[int, Document] = field(default_factory=dict)  # source index -> document
     prints: dict[int, set[int]] = field(default_factory=dict)
-    excluded: set[int] = field(default_factory=set)  # the template's or statement's fingerprints, then common ones
+    excluded: set[int] = field(default_factory=set)  # the template's or statement's k-grams, then common ones
+    grams: dict[int, np.ndarray] = field(default_factory=dict)  # each document's distinct k-gram hashes
 
     def add(self, who: int, doc: Document, ids: dict[str, int]) -> None:
         """Index one document."""
-        fps = winnow(kgram_hashes(doc.tokens, self.k, ids), self.w)
+        hashes = kgram_hashes(doc.tokens, self.k, ids)
+        fps = winnow(hashes, self.w)
         if fps:
             self.docs[who], self.prints[who] = doc, fps
+            self.grams[who] = np.unique(hashes)
 
     def exclude(self, doc: Document, ids: dict[str, int]) -> None:
         """Leave out every k-gram of `doc` (the template): all of them, not only its fingerprints."""
         self.excluded |= set(kgram_hashes(doc.tokens, self.k, ids).tolist())
 
-    def pairs(self, limit: int, proposing: int, min_shared: int) -> tuple[dict, dict[int, int]]:
-        """({(i, j): shared fingerprints} for i < j, {document: fingerprints that count}).
+    def pairs(self, limit: int, proposing: int, min_shared: int) -> dict[tuple[int, int], tuple[float, int]]:
+        """{(i, j): (score, shared fingerprints)} for i < j: the pairs worth a look.
 
         Fingerprints held by more than `limit` submissions are common knowledge and count for no one. Pairs are
         proposed by the rarer fingerprints (held by at most `proposing`), so the work is at most `proposing`
         squared per fingerprint, never all pairs; a pair proposed at least `min_shared` times is then counted
-        exactly, common-but-not-too-common fingerprints included.
+        exactly, common-but-not-too-common fingerprints included, and scored over the smaller side.
+        Documents identical to each other (the same k-grams, `min_shared` fingerprints or more) score 1
+        however many share them: the first of each such set is paired with each other one, so a whole class
+        handing in one essay shows, in a number of pairs that grows with the class, not its square.
         """
         postings: dict[int, list[int]] = defaultdict(list)
+        same: dict[bytes, list[int]] = defaultdict(list)
+        given = np.fromiter(self.excluded, dtype=np.uint64, count=len(self.excluded))  # the template's, statement's
         for who in sorted(self.prints):
-            for h in self.prints[who]:
-                if h not in self.excluded:
-                    postings[h].append(who)
-        self.excluded |= {h for h, holders in postings.items() if len(holders) > limit}
+            mine = self.prints[who] - self.excluded
+            if len(mine) >= min_shared:  # identical: the same k-grams, all of them (fingerprints alone may tie)
+                same[np.setdiff1d(self.grams[who], given, assume_unique=True).tobytes()].append(who)
+            for h in mine:
+                postings[h].append(who)
+        # Common by k-gram, not by fingerprint: which k-grams winnowing picks depends on their neighbours, so a
+        # passage everyone has would leave a few fingerprints held by only some, near its edges.
+        if self.grams:
+            values, holders_of = np.unique(np.concatenate(list(self.grams.values())), return_counts=True)
+            self.excluded |= set(values[holders_of > limit].tolist())
         proposed: Counter = Counter()
         for holders in postings.values():
             if 1 < len(holders) <= proposing:
                 proposed.update(combinations(holders, 2))
         counted = {who: fps - self.excluded for who, fps in self.prints.items()}
-        shared = {pair: len(counted[pair[0]] & counted[pair[1]]) for pair, n in proposed.items() if n >= min_shared}
-        return shared, {who: len(fps) for who, fps in counted.items()}
+        out = {}
+        for (i, j), n in proposed.items():
+            smaller = min(len(counted[i]), len(counted[j]))
+            if n >= min_shared and smaller:
+                common = len(counted[i] & counted[j])
+                out[(i, j)] = (round(min(1.0, common / smaller), 4), common)
+        for holders in same.values():
+            for other in holders[1:]:
+                out[(holders[0], other)] = (1.0, len(self.prints[other]))
+        return out
 
 
 def _passages(a: Document, b: Document, k: int, excluded: set[int], ids: dict[str, int], most: int,
@@ -462,11 +484,8 @@ def compare(sources: list[Source], template: str = "", statements: dict[str, str
     limit = settings.common_limit(n)
     found: dict[tuple[int, int], list[Match]] = defaultdict(list)
     for what, index in [("code", code), *sorted(texts.items())]:
-        shared, sizes = index.pairs(limit, settings.proposing, settings.min_shared)
-        for (i, j), count in shared.items():
-            smaller = min(sizes[i], sizes[j])
-            if smaller:
-                found[(i, j)].append(Match(what, round(min(1.0, count / smaller), 4), count))
+        for (i, j), (score, count) in index.pairs(limit, settings.proposing, settings.min_shared).items():
+            found[(i, j)].append(Match(what, score, count))
     same: dict[tuple[int, int], list[SharedAnswer]] = defaultdict(list)
     status_of = {(who, key): status for who, s in enumerate(sources) for _, key, _, status in s.parts}
     for (key, _), holders in answers.items():

@@ -92,9 +92,12 @@ def test_the_same_answers_always_give_the_same_groups():
     assert grouped(texts) == grouped(texts)
 
 
-def test_a_single_answer_and_no_answer_at_all():
+def test_a_single_answer_no_answer_at_all_and_answers_without_words():
     assert members(grouped({"ann": LENGTHS})) == [["ann"]]
     assert grouped({}).groups == ()
+    assert members(grouped({"ann": "???", "ben": "?!"})) == [["ann", "ben"]]  # both identical once punctuation goes
+    found = grouped({"ann": "...", "ben": "the a an", "cat": LENGTHS})  # nothing but stop words and punctuation
+    assert sorted(m.student for g in found.groups for m in g.members) == ["ann", "ben", "cat"]
 
 
 def test_numbers_a_sheet_gave_are_kept_and_newcomers_join_the_group_their_answer_clusters_with():

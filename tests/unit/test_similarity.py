@@ -101,10 +101,18 @@ def test_the_statement_is_left_out_of_free_response_matches():
 
 
 def test_a_passage_most_of_the_class_shares_is_ignored():
-    shared = "def norm(v):\n    total = 0\n    for x in v:\n        total += x * x\n    return total ** 0.5\n"
-    few = [source(f"s{i}", shared + f"value_{i} = {i}\n") for i in range(3)]
+    shared = ("def norm(v):\n    total = 0\n    for x in v:\n        total += x * x\n    return total ** 0.5\n\n"
+              "def unit(v):\n    n = norm(v)\n    if n == 0:\n        raise ValueError('zero vector')\n"
+              "    return [x / n for x in v]\n")
+    lines = ["a = b + c", "while a: a -= 1", "print(len(b))", "x = {1: 2}", "y = not z", "del q", "assert a is b",
+             "w = a if b else c", "import os", "r = [i for i in s]", "t = lambda: 0", "u = a[1:2]"]
+
+    def own(i: int) -> str:  # a line of each student's own, so that no two files are identical
+        return lines[i] + "\n"
+
+    few = [source(f"s{i}", shared + own(i)) for i in range(3)]
     assert len(pairs(compare(few))) == 3
-    many = [source(f"s{i}", shared + f"value_{i} = {i}\n") for i in range(12)]
+    many = [source(f"s{i}", shared + own(i)) for i in range(12)]
     assert pairs(compare(many, settings=Settings(common_min=10, common_share=0.1))) == []
 
 
@@ -197,3 +205,11 @@ def test_sources_are_read_from_folders_zips_and_notebooks_and_unreadable_ones_ar
 def test_students_without_code_are_compared_on_their_free_responses_only():
     report = compare([source("ann", essay=ESSAY, grad_w1=NOT_ANSWERED), source("ben", ALICE, essay=REWORDED)])
     assert pairs(report) == [("ann", "ben")] and [m.what for m in report.pairs[0].matches] == [LEARNED]
+
+
+def test_one_essay_handed_in_by_most_of_the_class_is_still_reported_once_per_copy():
+    """Common passages count for no one, but identical documents always do: first holder paired with each other."""
+    essays = [source(f"s{i:02d}", essay=ESSAY) for i in range(14)] + [source("own", essay=OTHER)]
+    report = compare(essays, settings=Settings(common_min=10))
+    assert pairs(report) == [("s00", f"s{i:02d}") for i in range(1, 14)]
+    assert all(p.matches[0].score == 1.0 and p.matches[0].what == LEARNED for p in report.pairs)
