@@ -27,7 +27,7 @@ DISTANCE = 0.8  # average cosine distance under which answers make the same poin
 NEAR = 0.8  # cosine similarity from which two answers are near duplicates
 LABEL_WORDS = 4
 GROUPED = (PENDING, PASSED, PARTIAL, WRONG)  # answers a TA scores (or scored); the rest have nothing to score
-TA_MESSAGE = "Scored by a TA"
+TA_MESSAGE = "Scored by a TA"  # how grader.manual begins a TA score's message: never a hint
 
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")

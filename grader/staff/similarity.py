@@ -342,7 +342,8 @@ class _Index:
     w: int
     docs: dict[int, Document] = field(default_factory=dict)  # source index -> document
     prints: dict[int, set[int]] = field(default_factory=dict)
-    excluded: set[int] = field(default_factory=set)  # the template's or statement's k-grams, then common ones
+    given: set[int] = field(default_factory=set)  # the template's or the statement's k-grams
+    excluded: set[int] = field(default_factory=set)  # those, and the common ones once `pairs` has run
     grams: dict[int, np.ndarray] = field(default_factory=dict)  # each document's distinct k-gram hashes
 
     def add(self, who: int, doc: Document, ids: dict[str, int]) -> None:
@@ -355,7 +356,8 @@ class _Index:
 
     def exclude(self, doc: Document, ids: dict[str, int]) -> None:
         """Leave out every k-gram of `doc` (the template): all of them, not only its fingerprints."""
-        self.excluded |= set(kgram_hashes(doc.tokens, self.k, ids).tolist())
+        self.given |= set(kgram_hashes(doc.tokens, self.k, ids).tolist())
+        self.excluded |= self.given
 
     def pairs(self, limit: int, proposing: int, min_shared: int) -> dict[tuple[int, int], tuple[float, int]]:
         """{(i, j): (score, shared fingerprints)} for i < j: the pairs worth a look.
@@ -370,7 +372,7 @@ class _Index:
         """
         postings: dict[int, list[int]] = defaultdict(list)
         same: dict[bytes, list[int]] = defaultdict(list)
-        given = np.fromiter(self.excluded, dtype=np.uint64, count=len(self.excluded))  # the template's, statement's
+        given = np.fromiter(self.given, dtype=np.uint64, count=len(self.given))
         for who in sorted(self.prints):
             mine = self.prints[who] - self.excluded
             if len(mine) >= min_shared:  # identical: the same k-grams, all of them (fingerprints alone may tie)
@@ -492,22 +494,25 @@ def compare(sources: list[Source], template: str = "", statements: dict[str, str
         if 1 < len(holders) <= settings.rare_limit(n):
             for (i, written), (j, _) in combinations(sorted(holders), 2):
                 same[(i, j)].append(SharedAnswer(key, written, status_of[(i, key)], len(holders)))
+    flagged = [(i, j) for i, j in set(found) | set(same)
+               if same.get((i, j)) or any(m.flagged(settings) for m in found.get((i, j), ()))]
+    flagged.sort(key=lambda ij: (-max((m.score for m in found.get(ij, ())), default=0.0), -len(same.get(ij, ())),
+                                 sources[ij[0]].student, sources[ij[1]].student))
     indexes = {"code": code, **texts}
     pairs = []
-    for i, j in sorted(set(found) | set(same)):
-        matches = found.get((i, j), [])
-        if not same.get((i, j)) and not any(m.flagged(settings) for m in matches):
-            continue
+    for i, j in flagged[: settings.max_pairs]:  # the passages only of the pairs the page shows
         detailed = []
-        for m in sorted(matches, key=lambda m: (-m.score, m.what)):
+        for m in sorted(found.get((i, j), ()), key=lambda m: (-m.score, m.what)):
             index = indexes[m.what]
             covered, passages = _passages(index.docs[i], index.docs[j], index.k, index.excluded, ids,
                                           settings.max_passages, whole=m.what != "code")
+            if not passages:  # identical documents made of common passages: show them all the same
+                covered, passages = _passages(index.docs[i], index.docs[j], index.k, index.given, ids,
+                                              settings.max_passages, whole=m.what != "code")
             detailed.append(Match(m.what, m.score, m.shared, covered, passages))
         pairs.append(Pair(sources[i].student, sources[j].student, tuple(detailed), tuple(same.get((i, j), ()))))
-    pairs.sort(key=lambda p: (-p.score, -len(p.answers), p.a, p.b))
-    shown = tuple(pairs[: settings.max_pairs])
-    return Similarity(shown, n, settings, tuple(not_compared), len(pairs) - len(shown))
+    shown = tuple(pairs)
+    return Similarity(shown, n, settings, tuple(not_compared), len(flagged) - len(shown))
 
 
 def _template_cells(template: str) -> tuple[tuple[str, str], ...]:

@@ -213,3 +213,11 @@ def test_one_essay_handed_in_by_most_of_the_class_is_still_reported_once_per_cop
     report = compare(essays, settings=Settings(common_min=10))
     assert pairs(report) == [("s00", f"s{i:02d}") for i in range(1, 14)]
     assert all(p.matches[0].score == 1.0 and p.matches[0].what == LEARNED for p in report.pairs)
+    assert all(p.matches[0].passages for p in report.pairs)  # its passages shown, common though they are
+
+
+def test_the_page_shows_at_most_max_pairs_and_counts_the_rest():
+    essays = [source(f"s{i:02d}", essay=ESSAY) for i in range(6)]  # fewer than the common limit: every pair counts
+    report = compare(essays, settings=Settings(max_pairs=2))
+    assert len(report.pairs) == 2 and report.more == 15 - 2
+    assert "13 more pair(s) are above the thresholds" in render(report)
