@@ -104,8 +104,8 @@ def _expect(source: str, key: str, value, types: tuple, words: str = "") -> None
 
 def _part_key(source: str, table: str, key: str, known: list[str]) -> str:
     if key not in known:
-        raise ConfigError(f"{source}: [{table}] {key!r}: expected a part written problem.part, one of the "
-                          f"{len(known)} parts (see `grader problems`).{did_you_mean(key, known)}")
+        raise ConfigError(f"{source}: [{table}] {key!r}: expected a part written problem.part, one of those "
+                          f"`grader problems` lists.{did_you_mean(key, known)}")
     return key
 
 

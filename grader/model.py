@@ -68,6 +68,7 @@ class Submission:
     cells: tuple = ()
     static_answers: tuple = ()  # ((name, plain value), ...)
     notes: tuple = ()  # things the loader dropped or noticed, shown in the report
+    staff_notes: tuple = ()  # the same, in the detail staff need (what was skipped and why); never shown to students
     text: str = ""  # a transcript's Markdown (never run: answers are extracted from it)
 
 
@@ -136,6 +137,9 @@ class Report:
     problems: tuple[tuple[str, str], ...] = field(default=())  # ((name, title), ...)
     responses: tuple[tuple[str, str, str], ...] = ()  # ((problem, part, text), ...): free responses, for the TA
     staff_notes: tuple[str, ...] = ()  # for course staff only (broken checks, grader failures): never shown to students
+    # Whether the after_due checks' feedback is shown: graded without --before-due. False for a student's check,
+    # and for a report.json from before this field (its after-due feedback stays withheld).
+    after_due_feedback: bool = False
 
     @property
     def grader_failures(self) -> tuple[Outcome, ...]:

@@ -49,6 +49,7 @@ class Part:
     rubric: str = ""  # for manual parts: what a TA looks for
     key_points: tuple[KeyPoint, ...] = ()  # for manual parts: the rubric's points, matched against answer groups
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
+    optional: bool = False  # extra credit: not in the maximum; not attempting it is never a failed check
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -83,8 +84,13 @@ class Problem:
 
     @property
     def points(self) -> float:
-        """Total points of the problem."""
-        return sum(p.points for p in self.parts)
+        """Total points of the problem, without its optional (extra-credit) parts."""
+        return sum(p.points for p in self.parts if not p.optional)
+
+    @property
+    def extra_points(self) -> float:
+        """Points of the problem's optional parts (extra credit, above `points`)."""
+        return sum(p.points for p in self.parts if p.optional)
 
     @property
     def checks_path(self) -> Path:

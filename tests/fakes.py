@@ -6,6 +6,7 @@ see exactly the plain data they would get from the sandbox.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 from grader import wire
@@ -46,3 +47,9 @@ class FakeAnswers:
         except Exception as exc:  # the student's code failed: a graded fault, as in the sandbox
             raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
         return plain(result)
+
+
+def call_claim(claim, answers, **fixtures):
+    """Call a claim as the engine does: with `answers` and those of `fixtures` (reveal, rng, seed) that it asks for."""
+    wanted = inspect.signature(claim).parameters
+    return claim(answers, **{k: v for k, v in fixtures.items() if k in wanted})

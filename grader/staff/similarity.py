@@ -37,8 +37,9 @@ import numpy as np
 from grader.errors import SubmissionError
 from grader.load import load
 from grader.model import FORMAT, PARTIAL, WRONG, Report, Status
+from grader.outdir import STAFF
 
-PAGE = Path("_staff") / "similarity.html"  # under the --out folder: staff only, never in a student's folder
+PAGE = Path(STAFF) / "similarity.html"  # under the --out folder: staff only, never in a student's folder
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "submissions" / "template" / "answers.py"
 WRONG_STATUSES = (WRONG, PARTIAL, FORMAT)
 KEEP = frozenset(keyword.kwlist) | frozenset(dir(builtins))
