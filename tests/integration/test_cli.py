@@ -291,7 +291,7 @@ def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap
     assert res["score"] == 10
     assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
             "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
-    staff = (out / "oscar" / "staff.txt").read_text()
+    staff = (out / "_staff" / "oscar" / "staff.txt").read_text()
     assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
     assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff
     assert "/etc/shadow" not in res["output"]

@@ -137,8 +137,9 @@ def test_the_ta_page_shows_answer_groups_largest_first_with_each_answer_folded(g
     assert nothing.count() == 1 and "not_answered (no response)" in nothing.inner_text()
     assert question.locator('[data-student="not_answered"]').count() == 0
     assert "Suggestion only" in first.inner_text()
+    student = answer.get_attribute("data-student")
     answer.locator("summary a").click()  # the student's name opens their handed-back report
-    assert page.url.endswith(f"/{answer.get_attribute('data-student')}/report.html")
+    assert page.url.endswith(f"/{student}/report.html") and page.title() == f"HW7 report: {student}"
 
 
 def test_the_similarity_page_shows_matched_passages_side_by_side(page, tmp_path):
