@@ -47,9 +47,10 @@ def read_layer_count(answers) -> int:
     if type(value) is bool:
         hint = " (True and False are not counts)"
     elif type(value) is float and value.is_integer():
-        hint = f": write the whole number, num_linear_layers = {int(value)}"
+        hint = ": write it as an int (for example 4, not 4.0)"
     elif type(value) is str and normalize.layer_count(value) is not None:
-        hint = f": write the number itself, without quotes: num_linear_layers = {normalize.layer_count(value)}"
+        # The hint never writes the student's count back as an assignment: that would read as the answer.
+        hint = ": write the number itself as an int, without quotes (for example 4, not \"4\")"
     raise FormatError(f"num_linear_layers: expected an int, got {describe_got(value)}{hint}")
 
 
@@ -202,7 +203,7 @@ def verdict_on_the_inductive_bias_is_right(answers, reveal):
     if read_verdict(answers):
         return
     raise Wrong("for a fixed product W2W1, the penalty λ(‖W1‖_F² + ‖W2‖_F²) is λ times the sum of the squared "
-                "singular values of both factors, which is smallest when the factors are balanced (a² + b² ≥ 2ab); "
+                "singular values of both factors, which is least for two factors of equal singular values (a² + b² ≥ 2ab); "
                 "at the minimizer of (6) the singular values of W2 are √(1 − λ/s_i) (s_i the top eigenvalues of "
                 "XXᵀ/n), close to 1 for a small λ, so the columns of W2 are nearly orthonormal"
                 + (": the answer is yes." if reveal else "."), got="no")
