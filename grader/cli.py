@@ -7,11 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+from grader import github
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
 from grader.load import student_id
+from grader.problem import listing
 from grader.pipeline import RunConfig, StopRequest, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
@@ -51,6 +53,8 @@ def cmd_check(args) -> int:
                        "public", course)
     report = grade_submission(path, problems, config)
     print(console_table(report))
+    if github.under_actions():
+        github.publish(report, path)  # the job summary and annotations; the exit status below fails the job
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
@@ -182,13 +186,18 @@ def cmd_manual(args) -> int:
     return 0
 
 
+def cmd_assign(args) -> int:
+    """Build the student package (public checks only, sealed; no answer in it) in DIST."""
+    from grader.staff.assign import build_package  # staff-only: a student package never needs it to check
+
+    built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
+    print(built.describe())
+    return 0
+
+
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
-    for p in load_problems():
-        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
-        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
-        for part in p.parts:
-            print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
+    print("\n".join(listing(load_problems())))
     return 0
 
 
@@ -222,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("out", help="the --out folder of `grader grade`")
     m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
     m.set_defaults(func=cmd_manual)
+    a = sub.add_parser("assign", help="build the student package: public checks only, sealed, no answer (staff)")
+    a.add_argument("dist", help="the folder to build it in (must be empty or missing, unless --force)")
+    a.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    a.add_argument("--zip", action="store_true", help="also write DIST.zip (for an LMS)")
+    a.add_argument("--force", action="store_true", help="replace what DIST holds (a .git folder in it is kept)")
+    a.set_defaults(func=cmd_assign)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap
