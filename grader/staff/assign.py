@@ -49,7 +49,8 @@ SOURCE_FOLDERS = ("grader", "problems", "reference", "submissions", "tests", "do
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every zip member's time: the same package gives the same zip
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "package")),
-                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                          lstrip_blocks=True)
 
 
 class AssignError(GraderError):
