@@ -209,7 +209,7 @@ def shipped_modules(problem: Problem) -> list[Path]:
                 # A module's packages are imported before it: ship their __init__.py too.
                 for parent in file.relative_to(ROOT).parents:
                     init = ROOT / parent / "__init__.py"
-                    if parent.parts and init.is_file() and init not in seen:
+                    if len(parent.parts) > 1 and init.is_file() and init not in seen:  # problems/ ships anyway
                         todo.append(init)
     return sorted(seen)
 
