@@ -7,6 +7,10 @@ import pytest
 
 from grader import transcript as tx
 from problems.resnet_blog import checks
+from problems.resnet_blog import graded_checks
+from tests.fakes import revealed
+
+graded = revealed(graded_checks)
 from problems.resnet_blog.transcript import extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,8 +44,8 @@ def test_the_seed_transcript():
     assert "It really handled open-ended questions" not in found["most_interesting"]
     assert 50 <= tx.words(found["learned"]) <= 200 and 50 <= tx.words(found["most_interesting"]) <= 200
     a = Answers(found)
-    for claim in (checks.baseline_time_is_where_the_series_started, checks.baseline_accuracy_is_the_series_threshold,
-                  checks.final_time_is_where_the_series_ended, checks.final_accuracy_is_the_series_threshold):
+    for claim in (graded.baseline_time_is_where_the_series_started, graded.baseline_accuracy_is_the_series_threshold,
+                  graded.final_time_is_where_the_series_ended, graded.final_accuracy_is_the_series_threshold):
         assert claim(a) is None
 
 
@@ -59,11 +63,11 @@ def test_a_time_without_accuracy_is_still_graded():
     found = extract(text)
     assert found["baseline"] == {"time_s": "356 s"} and found["final"] == {"time_s": "34 seconds"}
     a = Answers(found)
-    assert checks.baseline_time_is_where_the_series_started(a) is None
+    assert graded.baseline_time_is_where_the_series_started(a) is None
     with pytest.raises(checks.Wrong, match="test-time augmentation"):
-        checks.final_time_is_where_the_series_ended(a)
+        graded.final_time_is_where_the_series_ended(a)
     with pytest.raises(checks.FormatError, match="missing 'accuracy'"):
-        checks.final_accuracy_is_the_series_threshold(a)
+        graded.final_accuracy_is_the_series_threshold(a)
 
 
 def test_a_transcript_without_the_resnet_question():
