@@ -10,9 +10,11 @@ from pathlib import Path
 from grader import github
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
-from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
 from grader.load import student_id
+from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_lines, sheet_path,
+                           unlisted_rows, write_sheet)
+from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
+from grader.outdir import STAFF, staff_dir
 from grader.problem import listing
 from grader.pipeline import RunConfig, StopRequest, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
@@ -92,6 +94,7 @@ def _progress(report, done: int, total: int) -> None:
 
 def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
+    check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
@@ -106,7 +109,7 @@ def _grade_batch(args, stop: StopRequest) -> int:
     if args.gpu:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
-    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
+    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
     paths = submissions_in(Path(args.dir))
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
@@ -130,7 +133,11 @@ def _grade_batch(args, stop: StopRequest) -> int:
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
+    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv; "
+          f"hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
+    if args.before_due:
+        print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
+              "--before-due after the deadline to include it")
     if batch.stopped_by:
         left = ", ".join(student_id(p) for p in batch.not_graded)
         print(f"stopped by {batch.stopped_by}: wrote the {len(reports)} submission(s) graded so far to {out}/"
@@ -138,14 +145,14 @@ def _grade_batch(args, stop: StopRequest) -> int:
         return stop.exit_status
     if broken:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
-              "see their staff.txt)", file=sys.stderr)
+              f"see {staff_dir(out)}/<student>/staff.txt)", file=sys.stderr)
         return 2
     return 0 if sheet_ok else 2
 
 
 def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
     """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
-    sheet = out / SHEET
+    sheet = sheet_path(out)
     if not sheet.exists():
         if any(r.pending_points for r in reports):
             write_sheet(reports, sheet)
@@ -162,7 +169,7 @@ def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
     print(f"applied {len(scores)} TA score(s) from {sheet}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
-        print("\n".join(",".join(row) for row in unlisted))
+        print(sheet_lines(unlisted))
     return [apply_manual(r, scores) for r in reports], True
 
 
@@ -175,7 +182,9 @@ def course_config(args) -> CourseConfig:
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
     out = Path(args.out)
-    sheet = Path(args.scores) if args.scores else out / SHEET
+    if not args.scores:
+        check_no_old_sheet(out)
+    sheet = Path(args.scores) if args.scores else sheet_path(out)
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
     reports = [apply_manual(r, scores) for r in reports]
@@ -225,11 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.add_argument("--before-due", action="store_true",
+                   help="grading before the deadline: reports leave out after-due-date feedback and accepted answers")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
     m.add_argument("out", help="the --out folder of `grader grade`")
-    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
+    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{STAFF}/{SHEET})")
     m.set_defaults(func=cmd_manual)
     a = sub.add_parser("assign", help="build the student package: public checks only, sealed, no answer (staff)")
     a.add_argument("dist", help="the folder to build it in (must be empty or missing, unless --force)")

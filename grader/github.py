@@ -189,6 +189,11 @@ def source_map(submission: Path, workspace: Path | None = None) -> SourceMap:
 TRACEBACK_LINE = re.compile(r'File "([^"]+)", line (\d+)')
 
 
+def _shown_message(report: Report, check) -> str:
+    """What the student may read of a check, or its status in words when it says nothing."""
+    return student_message(check, report.after_due_feedback) or STATUS_WORDS.get(check.status, check.status)
+
+
 def failed_checks(report: Report) -> list:
     """The public checks that did not pass (pending and optional ones are not failures)."""
     return [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)]
@@ -216,8 +221,7 @@ def annotations(report: Report, where: SourceMap) -> list[Annotation]:
         points = f" ({part.score:g}/{part.points:g})" if part else ""
         optional = key in extra
         title = f"{key[0]}.{key[1]}: {status}{points}" + (" (optional, extra credit)" if optional else "")
-        message = "\n".join(f"{c.description}: {student_message(c) or STATUS_WORDS.get(c.status, c.status)}"
-                            for c in checks)
+        message = "\n".join(f"{c.description}: {_shown_message(report, c)}" for c in checks)
         out.append(Annotation("warning" if optional else "error", title, message, where.file,
                               where.line_of(key[1])))
     return out
@@ -254,7 +258,7 @@ def job_summary(report: Report, shown: str) -> str:
     if report.import_error:
         details.append(("Import error", report.import_error))
     for c in failed_checks(report):
-        details.append((f"{c.problem}.{c.part}: {c.description}", student_message(c) or STATUS_WORDS.get(c.status, c.status)))
+        details.append((f"{c.problem}.{c.part}: {c.description}", _shown_message(report, c)))
     if details:
         lines += ["", "### What did not pass", ""]
         for title, text in details:

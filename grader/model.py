@@ -137,6 +137,9 @@ class Report:
     problems: tuple[tuple[str, str], ...] = field(default=())  # ((name, title), ...)
     responses: tuple[tuple[str, str, str], ...] = ()  # ((problem, part, text), ...): free responses, for the TA
     staff_notes: tuple[str, ...] = ()  # for course staff only (broken checks, grader failures): never shown to students
+    # Whether the after_due checks' feedback is shown: graded without --before-due. False for a student's check,
+    # and for a report.json from before this field (its after-due feedback stays withheld).
+    after_due_feedback: bool = False
 
     @property
     def grader_failures(self) -> tuple[Outcome, ...]:

@@ -6,6 +6,7 @@ see exactly the plain data they would get from the sandbox.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 from grader import wire
@@ -48,14 +49,7 @@ class FakeAnswers:
         return plain(result)
 
 
-def revealed(module):
-    """The claims of a graded_checks module with `reveal` bound as in a graded report after the due date."""
-    import functools
-    import inspect
-    from types import SimpleNamespace
-
-    out = {}
-    for name, fn in vars(module).items():
-        if inspect.isfunction(fn) and hasattr(fn, "__claim__"):
-            out[name] = functools.partial(fn, reveal=True) if "reveal" in inspect.signature(fn).parameters else fn
-    return SimpleNamespace(**out)
+def call_claim(claim, answers, **fixtures):
+    """Call a claim as the engine does: with `answers` and those of `fixtures` (reveal, rng, seed) that it asks for."""
+    wanted = inspect.signature(claim).parameters
+    return claim(answers, **{k: v for k, v in fixtures.items() if k in wanted})

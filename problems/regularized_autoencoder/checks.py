@@ -26,7 +26,7 @@ def layer_count_matches_the_model_of_6(answers):
     value = answers.value("num_linear_layers")
     count = normalize.layer_count(value)
     if count is None:
-        raise FormatError(f"num_linear_layers: expected a whole number such as 1 or 2, got {describe_got(value)}")
+        raise FormatError(f"num_linear_layers: expected a whole number such as 4, got {describe_got(value)}")
     if count != 2:
         raise Wrong("the number of linear layers is not right", got=count)
 
@@ -44,8 +44,11 @@ def loss_matches_the_reconstruction_term(answers):
 
 
 @claim("needed_to_optimize_exactly", points=5)
-def each_option_is_chosen_exactly_when_needed(answers):
-    """Each of the five options is graded on its own: chosen when needed, left out otherwise."""
+def each_option_is_chosen_exactly_when_needed(answers, reveal):
+    """Each of the five options is graded on its own: chosen when needed, left out otherwise.
+
+    Which options are wrong is named only when `reveal`: it would tell a student the accepted choice.
+    """
     value = answers.value("needed_to_optimize_exactly")
     items = normalize.split_choices(value)
     if items is None:
@@ -71,7 +74,9 @@ def each_option_is_chosen_exactly_when_needed(answers):
         # All five options are graded right; stray entries (say "Adam") cost nothing.
         return
     right = len(normalize.OPTIONS) - len(wrong)
-    message = "\n".join([f"{right} of 5 options right; wrong on: {'; '.join(wrong)}."] + notes)
+    summary = (f"{right} of 5 options right; wrong on: {'; '.join(wrong)}." if reveal else
+               f"{right} of 5 options right (each option is graded on its own; the graded report says which).")
+    message = "\n".join([summary] + notes)
     if right == 0:
         raise Wrong(message)
     raise Partial(right / len(normalize.OPTIONS), message)

@@ -6,9 +6,9 @@ PROBLEM = Problem(
     title='Reading "How to train your ResNet"',
     parts=(
         Part("baseline", points=3,
-             answer='dict {"time_s": ..., "accuracy": ...}: numbers or strings with units ("341 s", "94%")'),
+             answer='dict {"time_s": ..., "accuracy": ...}: numbers or strings with units (e.g. "120 s", "91%")'),
         Part("final", points=3,
-             answer='dict {"time_s": ..., "accuracy": ...}: numbers or strings with units ("26 s", "0.94")'),
+             answer='dict {"time_s": ..., "accuracy": ...}: numbers or strings with units (e.g. "2 min", "0.9")'),
         Part("learned", points=4, answer="free response, about 100 words", kind="manual",
              rubric="Names concrete lessons from the series (e.g. that time goes to overlooked overheads such as "
                     "data loading, that batch size, learning rate and weight decay interact, that a smaller "

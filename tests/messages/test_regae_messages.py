@@ -1,6 +1,8 @@
 """What a student reads for each kind of regularized_autoencoder answer: answer -> exact message."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from torch import nn
@@ -20,7 +22,7 @@ SHORT = [
     (checks.layer_count_matches_the_model_of_6, "num_linear_layers", 3, Wrong,
      "the number of linear layers is not right\ngot: 3"),
     (checks.layer_count_matches_the_model_of_6, "num_linear_layers", "a few", FormatError,
-     "num_linear_layers: expected a whole number such as 1 or 2, got a string ('a few')"),
+     "num_linear_layers: expected a whole number such as 4, got a string ('a few')"),
     (checks.loss_matches_the_reconstruction_term, "loss_function", "torch.nn.MSELoss()", None, None),
     (checks.loss_matches_the_reconstruction_term, "loss_function", "nn.L1Loss", Wrong,
      "that loss does not give the reconstruction term of (6)\ngot: nn.L1Loss"),
@@ -68,12 +70,35 @@ def outcome(claim, answers, **kwargs):
 @pytest.mark.parametrize("claim, name, answer, kind, message", SHORT,
                          ids=[f"{row[1]}={row[2]!r}" for row in SHORT])
 def test_short_answer_messages(claim, name, answer, kind, message):
-    assert outcome(claim, FakeAnswers({name: answer})) == (kind, message)
+    """As graded after the due date (reveal): the multiple-choice message names the wrong options."""
+    assert outcome(claim, FakeAnswers({name: answer}), **reveal_for(claim, True)) == (kind, message)
+
+
+def reveal_for(claim, reveal: bool) -> dict:
+    """The reveal fixture, for the claims that ask for it."""
+    return {"reveal": reveal} if "reveal" in inspect.signature(claim).parameters else {}
+
+
+BEFORE_GRADES = [
+    (["Weight Decay", "Dropout"], Partial,
+     "3 of 5 options right (each option is graded on its own; the graded report says which)."),
+    (["weight_decay", "Adam"], Partial,
+     "4 of 5 options right (each option is graded on its own; the graded report says which).\n"
+     "Not one of the five options (ignored): 'Adam'."),
+    (["Dropout", "Layer Norm", "Batch Norm"], Wrong,
+     "0 of 5 options right (each option is graded on its own; the graded report says which)."),
+]
+
+
+@pytest.mark.parametrize("answer, kind, message", BEFORE_GRADES)
+def test_multiple_choice_in_a_students_check_names_no_option(answer, kind, message):
+    answers = FakeAnswers({"needed_to_optimize_exactly": answer})
+    assert outcome(checks.each_option_is_chosen_exactly_when_needed, answers, reveal=False) == (kind, message)
 
 
 def test_partial_credit_counts_options():
     with pytest.raises(Partial) as err:
-        checks.each_option_is_chosen_exactly_when_needed(FakeAnswers({"needed_to_optimize_exactly": ["SGD"]}))
+        checks.each_option_is_chosen_exactly_when_needed(FakeAnswers({"needed_to_optimize_exactly": ["SGD"]}), reveal=True)
     assert err.value.fraction == pytest.approx(4 / 5)
 
 

@@ -8,9 +8,6 @@ import pytest
 from grader import transcript as tx
 from problems.resnet_blog import checks
 from problems.resnet_blog import graded_checks
-from tests.fakes import revealed
-
-graded = revealed(graded_checks)
 from problems.resnet_blog.transcript import extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,9 +41,9 @@ def test_the_seed_transcript():
     assert "It really handled open-ended questions" not in found["most_interesting"]
     assert 50 <= tx.words(found["learned"]) <= 200 and 50 <= tx.words(found["most_interesting"]) <= 200
     a = Answers(found)
-    for claim in (graded.baseline_time_is_where_the_series_started, graded.baseline_accuracy_is_the_series_threshold,
-                  graded.final_time_is_where_the_series_ended, graded.final_accuracy_is_the_series_threshold):
-        assert claim(a) is None
+    for claim in (graded_checks.baseline_time_is_where_the_series_started, graded_checks.baseline_accuracy_is_the_series_threshold,
+                  graded_checks.final_time_is_where_the_series_ended, graded_checks.final_accuracy_is_the_series_threshold):
+        assert claim(a, reveal=True) is None
 
 
 def test_the_example_transcript():
@@ -63,11 +60,11 @@ def test_a_time_without_accuracy_is_still_graded():
     found = extract(text)
     assert found["baseline"] == {"time_s": "356 s"} and found["final"] == {"time_s": "34 seconds"}
     a = Answers(found)
-    assert graded.baseline_time_is_where_the_series_started(a) is None
+    assert graded_checks.baseline_time_is_where_the_series_started(a, reveal=True) is None
     with pytest.raises(checks.Wrong, match="test-time augmentation"):
-        graded.final_time_is_where_the_series_ended(a)
+        graded_checks.final_time_is_where_the_series_ended(a, reveal=True)
     with pytest.raises(checks.FormatError, match="missing 'accuracy'"):
-        graded.final_accuracy_is_the_series_threshold(a)
+        graded_checks.final_accuracy_is_the_series_threshold(a, reveal=True)
 
 
 def test_a_transcript_without_the_resnet_question():

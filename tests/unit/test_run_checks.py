@@ -163,8 +163,9 @@ def test_after_due_claims_run_only_when_grading_and_show_their_feedback(demo):
     graded, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
     late = next(r for r in graded if r.claim == "a_check_is_broken")
     assert (late.status, late.visibility) == ("wrong", "after_due")
-    assert student_message(late) == "3 is the answer to another question"
-    report = Report("alice", "grade", "module", checks=graded, parts=score((problem,), graded))
+    assert student_message(late, after_due_feedback=True) == "3 is the answer to another question"
+    assert student_message(late, after_due_feedback=False) == "Graded; its feedback is shown after the due date."
+    report = Report("alice", "grade", "module", checks=graded, parts=score((problem,), graded), after_due_feedback=True)
     entry = next(t for t in results_json(report)["tests"] if t["extra_data"]["claim"] == "a_check_is_broken")
     assert (entry["visibility"], entry["output"]) == ("after_due_date", "3 is the answer to another question")
 
