@@ -13,7 +13,7 @@ from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.load import student_id
 from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_lines, sheet_path,
                            unlisted_rows, write_sheet)
-from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
+from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
 from grader.problem import listing
 from grader.pipeline import RunConfig, StopRequest, grade_many, grade_submission, load_problems, submissions_in
@@ -128,8 +128,7 @@ def _grade_batch(args, stop: StopRequest) -> int:
     reports, sheet_ok = with_sheet(reports, out)
     write_outputs(reports, out)
     took = time.perf_counter() - start
-    broken = [r.student for r in reports
-              if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
+    broken = [r.student for r in reports if r.needs_staff]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")

@@ -142,6 +142,12 @@ class Report:
     after_due_feedback: bool = False
 
     @property
+    def needs_staff(self) -> bool:
+        """Whether the grader failed on this submission somewhere (a crash, a failed stage, a broken check)."""
+        return (self.kind == "grader_error" or bool(self.grader_failures)
+                or any(c.status == Status.CHECK_BROKEN for c in self.checks))
+
+    @property
     def grader_failures(self) -> tuple[Outcome, ...]:
         """The grader's stages that failed (a load failure is the submission's, not the grader's)."""
         return tuple(o for o in self.stages if not o.ok and o.stage != "load")

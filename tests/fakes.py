@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from grader import wire
 from grader.collect import HOOKS
 from grader.errors import NotAnswered, StudentCrash
+from grader.types import Raised
 
 
 def plain(value):
@@ -48,6 +49,30 @@ class FakeAnswers:
             raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
         return plain(result)
 
+    def call_then(self, name, args, then, timeout=10.0):
+        """Call a function answer, then call its result with each argument tuple, as the sandbox worker does."""
+        fn = self.value(name)
+        self.calls.append((name, args, timeout))
+        try:
+            result = fn(*args)
+        except Exception as exc:  # the student's code failed: a graded fault, as in the sandbox
+            raise StudentCrash(f"{name} raised {type(exc).__name__}: {exc}") from exc
+        outcomes = []
+        for step in then:
+            try:
+                outcomes.append(plain(result(*[_unwrap(a) for a in step])))
+            except Exception as exc:  # the returned object failed: reported per step, as in the sandbox
+                outcomes.append(Raised(type(exc).__name__, str(exc)[:500]))
+        return plain(result), tuple(outcomes)
+
+
+def _unwrap(arg):
+    """A TensorArg as the torch tensor the worker would pass; anything else as is."""
+    if isinstance(arg, wire.TensorArg):
+        import torch
+
+        return torch.from_numpy(arg.array)
+    return arg
 
 def call_claim(claim, answers, **fixtures):
     """Call a claim as the engine does: with `answers` and those of `fixtures` (reveal, rng, seed) that it asks for."""

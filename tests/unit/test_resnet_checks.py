@@ -173,6 +173,11 @@ def centroid(train_x, train_y, test_x, budget_s):
     return ((t ** 2).sum(1)[:, None] - 2 * t @ means.T + (means ** 2).sum(1)[None, :]).argmin(1)
 
 
+def _unused_note(message):
+    """The pass_note of a claim that must not pass."""
+    raise AssertionError(f"a failing claim attached a pass note: {message}")
+
+
 @pytest.fixture
 def fast_reference(monkeypatch):
     """A stand-in for the reference timing, so these tests do not train (the reference has its own tests)."""
@@ -181,7 +186,9 @@ def fast_reference(monkeypatch):
 
 def test_train_fast_reaching_the_target_passes_and_reports_the_ratio(fast_reference):
     a = answers(train_fast=centroid)
-    report = checks.train_fast_reaches_the_target_within_its_budget(a, seed=3)
+    notes = []
+    assert checks.train_fast_reaches_the_target_within_its_budget(a, seed=3, pass_note=notes.append) is None
+    report, = notes
     assert "target 90 %" in report and "x the reference" in report and "the reference ResNet-9 took 2.0 s" in report
     (name, args, timeout), = a.calls
     assert args[0].shape == (400, 32, 32, 3) and args[0].dtype == np.uint8 and args[2].shape == (200, 32, 32, 3)
@@ -197,14 +204,14 @@ def test_train_fast_half_right_earns_half(fast_reference):
         return pred
 
     with pytest.raises(Partial) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=half), seed=3)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=half), seed=3, pass_note=_unused_note)
     assert info.value.fraction == 0.5 and "below the target" in info.value.message
 
 
 def test_train_fast_guessing_scores_nothing(fast_reference):
     with pytest.raises(Wrong, match="far below the target"):
         checks.train_fast_reaches_the_target_within_its_budget(
-            answers(train_fast=lambda tx, ty, x, b: np.zeros(len(x), dtype=np.int64)), seed=3)
+            answers(train_fast=lambda tx, ty, x, b: np.zeros(len(x), dtype=np.int64)), seed=3, pass_note=_unused_note)
 
 
 @pytest.mark.parametrize("result, phrase", [
@@ -215,7 +222,7 @@ def test_train_fast_guessing_scores_nothing(fast_reference):
 ])
 def test_train_fast_results_of_the_wrong_form(fast_reference, result, phrase):
     with pytest.raises(FormatError) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=lambda *a: result), seed=3)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=lambda *a: result), seed=3, pass_note=_unused_note)
     assert phrase in info.value.message
 
 
@@ -230,7 +237,7 @@ def test_train_fast_out_of_budget_says_so(fast_reference):
             raise crash
 
     with pytest.raises(StudentCrash) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(Timeout({"train_fast": centroid}), seed=3)
+        checks.train_fast_reaches_the_target_within_its_budget(Timeout({"train_fast": centroid}), seed=3, pass_note=_unused_note)
     assert "ran out of time: its budget is 8 s (+2 s allowed for moving the data)" in info.value.message
     assert "did not finish within 10 s" in info.value.message
 
@@ -241,13 +248,13 @@ def test_train_fast_raising_is_reported_as_is(fast_reference):
         raise ValueError("no GPU here")
 
     with pytest.raises(StudentCrash) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=broken), seed=3)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=broken), seed=3, pass_note=_unused_note)
     assert info.value.message == "train_fast raised ValueError: no GPU here"
 
 
 def test_train_fast_is_optional():
     with pytest.raises(NotAnswered):
-        checks.train_fast_reaches_the_target_within_its_budget(answers(), seed=3)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(), seed=3, pass_note=_unused_note)
 
 
 def test_the_synthetic_data_depends_on_the_seed():

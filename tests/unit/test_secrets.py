@@ -147,5 +147,6 @@ def test_each_listed_short_answer_is_accepted():
     assert all(normalize.yes_no(value(t)) is True for t in texts["orthonormal_bias"])
     for t in texts["needed_to_optimize_exactly"]:
         choice = value(t) if t.startswith("needed") else t
-        chosen = {normalize.option_name(c) for c in normalize.split_choices(choice.replace(" + ", " and "))}
+        # The plain-text spellings a leak would take: the options joined by a comma, "and" or "+".
+        chosen = {normalize.option_name(c) for c in re.split(r"\s*(?:,|\band\b|\+)\s*", choice)}
         assert chosen == normalize.NEEDED, t
