@@ -355,10 +355,15 @@ def _copy(dist: Path, src: Path, written: list[str]) -> None:
     _write(dist, src.relative_to(ROOT).as_posix(), src.read_bytes(), written)
 
 
+# Staff tools of the runtime that a student's check never uses and that quote answers in their examples.
+STAFF_RUNTIME = ("grader/secrets.py",)
+
+
 def runtime_files() -> list[Path]:
-    """The grader runtime `grader check` needs: the grader package, its templates, no caches."""
+    """The grader runtime `grader check` needs: the grader package, its templates, no caches, no staff tools."""
     return sorted(p for p in (ROOT / "grader").rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+                  and p.relative_to(ROOT).as_posix() not in STAFF_RUNTIME)
 
 
 # ------------------------------------------------------------------------------------ the build

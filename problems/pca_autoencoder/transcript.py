@@ -24,7 +24,7 @@ step by step at random matrices; the first step that does not hold is named
 in a note. A two-sided `A = B` is taken for a step only when both sides read
 and each has a trace, as in tr(XᵀW2W1X) = tr(W1XXᵀW2): such a rewrite of a
 number states an identity, where other two-sided equations are usually
-conditions or definitions (W2ᵀW2W1XXᵀ = W2ᵀXXᵀ, W1 = U_kᵀ) that hold only at
+conditions or definitions (a first-order condition, W1 = U_kᵀ) that hold only at
 some points. `U_k` (the top-k eigenvectors of XXᵀ) may appear: when the
 chat sets W1 = U_kᵀ and W2 = U_k, or when the chain uses only U_k, such a
 chain is checked at points where U_k is computed from X, and an eigenvalue

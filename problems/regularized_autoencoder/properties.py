@@ -1,13 +1,10 @@
 """Properties of the minimizer of objective (6) that need no solution: the checks compare trained weights with them.
 
-Objective (6) of the answer contract, for X in R^{m x n} (one sample per column):
-
-    L(W1, W2) = (1/n) ||X - W2 W1 X||_F^2 + lam (||W1||_F^2 + ||W2||_F^2).
-
-With C = X X^T / n = U diag(s) U^T (s descending), the singular values of W2 at a
-minimizer are sqrt(max(0, 1 - lam / s_i)) for the top k eigenvalues, and the optimum is
-trace(C) - sum_{i <= k, s_i > lam} (s_i - lam)^2 / s_i. Nothing here trains or builds
-the weights.
+The objective is (1/n)‖X − W2W1X‖² (Frobenius) plus lam times the squared Frobenius norms of
+W1 and W2, X holding one sample per column. With C = XXᵀ/n = U diag(s) Uᵀ (s descending),
+the singular values of W2 at a minimizer are sqrt(max(0, 1 − lam/s_i)) for the top k
+eigenvalues, and the optimum is trace(C) − Σ_{i ≤ k, s_i > lam} (s_i − lam)²/s_i. Nothing here
+trains or builds the weights.
 """
 from __future__ import annotations
 

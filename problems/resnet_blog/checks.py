@@ -32,7 +32,7 @@ def _field(answers, part: str, key: str):
 
 
 def _shown(raw, parsed: str) -> str:
-    """The answer as written and how it was read: "'0.43 min' (read as 25.8 s)"; just "'34 s'" when those agree."""
+    """The answer as written and how it was read: "'0.75 min' (read as 45 s)"; just "'45 s'" when those agree."""
     if type(raw) is str and raw.strip() in (parsed, parsed.replace(" ", "")):
         return short_repr(raw, 80)
     return f"{short_repr(raw, 80)} (read as {parsed})"

@@ -2,8 +2,8 @@
 
 The public checks compare no fact (the facts are graded after the due date, in
 graded_checks.py), so nothing is sealed: only the reference trainer, to time it beside a
-student's train_fast, and the CIFAR-10 reader for `grader grade --gpu`. Both are `Live`:
-a student package has neither, and its speed run reports no reference time.
+student's train_fast, and the CIFAR-10 reader and GPU setting for `grader grade --gpu`. All
+are `Live`: a student package has none, and its speed run (on a CPU) reports no reference time.
 """
 from __future__ import annotations
 
@@ -40,4 +40,7 @@ def time_reference(data, overrides: tuple) -> tuple[float, float]:
 
 def seals() -> dict:
     """The sealed data the public checks read: nothing but what stays in the course's repository."""
-    return {"reference_trainer": Live(lambda: time_reference), "cifar10": Live(Cifar10)}
+    from problems.resnet_blog.facts import SPEED_RUN_GPU  # its target is the series' accuracy: an answer
+
+    return {"reference_trainer": Live(lambda: time_reference), "cifar10": Live(Cifar10),
+            "gpu_speed_run": Live(lambda: SPEED_RUN_GPU)}

@@ -1,7 +1,7 @@
 """A synthetic CIFAR-like data set, for the speed run on a CPU (and the reference trainer's tests); no answer in it.
 
 Images are uint8 arrays of shape (N, 32, 32, 3) (height, width, channel: the layout of
-torchvision's `CIFAR10.data`) with int64 labels in 0..9. Nothing here downloads anything.
+torchvision's `CIFAR10.data`) with int64 labels in 0..9. It is generated, never downloaded.
 """
 from __future__ import annotations
 
