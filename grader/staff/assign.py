@@ -324,9 +324,13 @@ def dependencies(shipped: list[Path], problems: tuple[Problem, ...]) -> list[str
     """The project's dependencies that the package needs: those its files import (torch too where code may use it)."""
     deps = list(_project().get("dependencies", []))
     project_imports = _top_imports(p for folder in ("grader", "problems", "reference") for p in (ROOT / folder).rglob("*.py"))
-    package_imports = _top_imports(p for p in shipped if p.suffix == ".py")
+    runtime = [p for p in shipped if p.suffix == ".py" and p.is_relative_to(ROOT / "grader")]
+    package_imports = _top_imports(p for p in shipped if p.suffix == ".py" and p not in runtime)
+    # The runtime imports torch only for problems that declare they need it (tensors cross the sandbox's wire);
+    # those problems' own code, and the student's, import it in the sandbox.
+    package_imports |= _top_imports(runtime) - {"torch"}
     if any(p.needs_torch for p in problems):
-        package_imports.add("torch")  # the student's own code imports it in the sandbox
+        package_imports.add("torch")
     # Only a dependency that the project imports and the package does not is dropped (sympy, for the reference).
     return [d for d in deps if not (_requirement_name(d) in project_imports and _requirement_name(d) not in package_imports)]
 
