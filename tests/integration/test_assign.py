@@ -311,3 +311,32 @@ def test_assign_refuses_a_public_check_that_reads_the_reference(tmp_path, monkey
     modules = assign.shipped_modules(problem)
     assert [m.name for m in modules] == ["__init__.py", "checks.py", "helper.py"]
     assert [f.name for f in assign.data_files(problem, modules)] == ["fake.lark"]
+
+
+def test_building_twice_gives_the_same_package(tmp_path):
+    first = build_package(tmp_path / "a" / "hw7", ("seq2seq_translation",), make_zip=True, verify=False)
+    second = build_package(tmp_path / "b" / "hw7", ("seq2seq_translation",), make_zip=True, verify=False)
+    assert first.files == second.files
+    for rel in first.files:
+        assert (first.dist / rel).read_bytes() == (second.dist / rel).read_bytes(), rel
+    assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_student_installs_and_checks_with_the_two_commands(tmp_path):
+    """`make install` in a fresh copy of the package (a new venv, no bubblewrap needed, no browser), then `make check`."""
+    dist = tmp_path / "hw7"
+    build_package(dist, ("regularized_autoencoder",))  # torch pinned, as the package installs it
+    shutil.copytree(EXAMPLES / "regularized_autoencoder" / "correct_mean_loss", dist / "submissions" / "mine")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "GITHUB_ACTIONS")}
+    python = shutil.which("python3.11") or shutil.which("python3")
+    proc = subprocess.run(["make", "install", f"PYTHON={python}"], cwd=dist, env=env, capture_output=True,
+                          text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert (dist / ".venv" / "bin" / "grader").is_file()
+    proc = subprocess.run(["make", "check"], cwd=dist, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "Public checks passed" in proc.stdout
+    import_check = subprocess.run([str(dist / ".venv" / "bin" / "python"), "-c", "import reference"], cwd=tmp_path,
+                                  env=env, capture_output=True, text=True)
+    assert import_check.returncode != 0  # the student's environment has no reference to import
