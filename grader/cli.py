@@ -18,6 +18,7 @@ from grader.outdir import STAFF, staff_dir
 from grader.problem import listing
 from grader.pipeline import RunConfig, StopRequest, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
+from grader.seal import in_student_package
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports, save_reports
 
@@ -77,6 +78,10 @@ def cmd_grade(args) -> int:
     On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
     and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
     """
+    if in_student_package():
+        print("grader: this is a student package: it has the public checks only, so it cannot grade. "
+              "Grade in the course's repository; here, run `grader check` (or `make check`).", file=sys.stderr)
+        return 2
     with StopRequest() as stop:
         try:
             return _grade_batch(args, stop)

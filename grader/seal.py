@@ -263,6 +263,14 @@ def package_manifest(package: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def in_student_package(root_package: str = "problems") -> bool:
+    """Whether the problems were built by `grader assign` (sealed.json beside their checks): a student package."""
+    spec = importlib.util.find_spec(root_package)
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any(any(Path(folder).glob(f"*/{SEALED_FILE}")) for folder in spec.submodule_search_locations)
+
+
 def seal_file(package: str, extra: dict | None = None) -> dict:
     """The contents of a package's sealed.json: every seal but `Live` ones, digests keyed by the contents.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -38,7 +39,7 @@ import jinja2
 
 from grader.errors import GraderError
 from grader.problem import GRADED_MODULE, Problem, discover, listing, select
-from grader.run_checks import claims_of, graded_only_points, validate
+from grader.run_checks import _claims_in, claims_of, graded_only_points, validate
 from grader.seal import SEALED_FILE, SEALS_MODULE, has_seals, seal_file
 
 ROOT = Path(__file__).resolve().parents[2]  # the course's repository
@@ -123,7 +124,26 @@ def loaded_problems(names: tuple[str, ...]) -> tuple[Problem, ...]:
         except Exception as exc:  # a claim module that fails to import, or points that do not add up
             raise AssignError(f"problem {p.name} does not load, so no package was built:\n"
                               + _short_traceback(exc)) from exc
-    return select(problems, list(names) or None)
+    chosen = select(problems, list(names) or None)
+    for p in chosen:
+        check_split(p)
+    return chosen
+
+
+def check_split(problem: Problem) -> None:
+    """Refuse a problem whose checks.py holds a graded-only claim, or whose graded_checks.py holds a public one.
+
+    The package ships checks.py and leaves graded_checks.py out whole: a hidden claim in the first would reach
+    students (its name at least), a public one in the second would be missing from their checks.
+    """
+    public = {fn for fn, _ in _claims_in(importlib.import_module(f"{problem.package}.checks"))}
+    for fn, c in claims_of(problem):
+        if c.graded_only and fn in public:
+            raise AssignError(f"problems/{problem.name}/checks.py: claim {fn} is {c.visibility}, and checks.py goes "
+                              f"into the student package; move it to {GRADED_MODULE}.py, which stays with the staff.")
+        if not c.graded_only and fn not in public:
+            raise AssignError(f"problems/{problem.name}/{GRADED_MODULE}.py: claim {fn} is public, but "
+                              f"{GRADED_MODULE}.py stays out of the student package; move it to checks.py.")
 
 
 def _short_traceback(exc: BaseException) -> str:

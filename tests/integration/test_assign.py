@@ -192,6 +192,16 @@ print(json.dumps({"reports": out, "staff_modules": leaked}))
 '''
 
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES.glob("*/*") if p.is_dir())
+# Where the two trees may word a message apart, and only there: a counterexample the package cannot shrink (it
+# has the reference's values at fixed points, not its expression), and the speed run's times (each run's own;
+# only the course's repository times the reference trainer beside it).
+COUNTEREXAMPLE = "smallest counterexample:"
+TIMINGS = re.compile(r"time \d+(\.\d+)? s|; the reference ResNet-9 took [^;]*x the reference")
+
+
+def sealed_wording(message: str) -> str:
+    """A message without what the package may word apart from the full project."""
+    return TIMINGS.sub("", message.split(COUNTEREXAMPLE)[0])
 
 
 def check_all(cwd: Path, env: dict) -> subprocess.Popen:
@@ -212,12 +222,21 @@ def test_every_example_gets_the_same_public_verdicts_from_the_package(student_pa
     package, project = results["package"], results["project"]
     assert package["staff_modules"] == []  # the package's check ran without reference/, seals or graded checks
     assert set(package["reports"]) == {str(p) for p in EXAMPLE_DIRS}
+    worded = []
     for example in sorted(project["reports"]):
         ours, theirs = project["reports"][example], package["reports"][example]
         assert theirs["staff"] == [] or theirs["staff"] == ours["staff"], (example, theirs["staff"])
-        for key in ("checks", "parts", "notes", "load_error", "import_error"):
+        for key in ("parts", "notes", "load_error", "import_error"):
             assert theirs[key] == ours[key], (example, key)
+        assert len(theirs["checks"]) == len(ours["checks"]), example
+        for mine, full in zip(theirs["checks"], ours["checks"]):
+            assert mine[:7] + mine[8:] == full[:7] + full[8:], (example, full[2])  # verdict, score, points, names
+            if mine[7] != full[7]:
+                assert sealed_wording(mine[7]) == sealed_wording(full[7]), (example, full[2], mine[7], full[7])
+                worded.append(f"{Path(example).parent.name}/{Path(example).name}: {full[2]}")
         assert not any(c[6] == "check_broken" for c in theirs["checks"]), example
+    print(f"\nsame verdicts on {len(project['reports'])} examples; messages worded apart (sealed comparisons) in:\n  "
+          + "\n  ".join(worded))
 
 
 # ------------------------------------------------------------------------------------ GitHub Actions in the package
@@ -277,6 +296,8 @@ def test_a_package_of_some_problems_holds_only_them(tmp_path):
     assert "torch" not in (dist / "pyproject.toml").read_text()  # seq2seq needs no torch
     proc = package_grader(dist, "check", str(EXAMPLES / "seq2seq_translation" / "correct"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = package_grader(dist, "grade", str(EXAMPLES / "seq2seq_translation"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "student package" in proc.stderr and not (tmp_path / "out").exists()
 
 
 def test_assign_refuses_a_tree_whose_problems_do_not_load(tmp_path, monkeypatch):
@@ -340,3 +361,20 @@ def test_a_student_installs_and_checks_with_the_two_commands(tmp_path):
     import_check = subprocess.run([str(dist / ".venv" / "bin" / "python"), "-c", "import reference"], cwd=tmp_path,
                                   env=env, capture_output=True, text=True)
     assert import_check.returncode != 0  # the student's environment has no reference to import
+
+
+def test_assign_refuses_a_hidden_claim_among_the_public_ones(tmp_path, monkeypatch):
+    from grader.claims import Claim
+
+    problem = load_problems(("seq2seq_translation",))[0]
+    real = assign.claims_of(problem)
+    fn = next(name for name, c in real if not c.graded_only)
+    moved = [(name, Claim(c.part, c.points, "hidden", c.description, name) if name == fn else c) for name, c in real]
+    monkeypatch.setattr(assign, "claims_of", lambda p: moved)
+    with pytest.raises(AssignError, match=rf"checks\.py: claim {fn} is hidden, .*move it to graded_checks\.py"):
+        assign.check_split(problem)
+    public = {name for name, c in real if not c.graded_only}
+    monkeypatch.setattr(assign, "_claims_in", lambda module: [(n, c) for n, c in real if n in public - {fn}])
+    monkeypatch.setattr(assign, "claims_of", lambda p: real)
+    with pytest.raises(AssignError, match=rf"graded_checks\.py: claim {fn} is public, .*move it to checks\.py"):
+        assign.check_split(problem)
