@@ -17,8 +17,9 @@ from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
 from grader.problem import listing
 from grader.pipeline import RunConfig, StopRequest, grade_many, grade_submission, load_problems, submissions_in
-from grader.report import console_table, render_html, write_outputs
+from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
 from grader.seal import in_student_package
+from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports, save_reports
 
@@ -61,6 +62,9 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
+        marked = write_transcript(report, transcript_path(Path(args.html)), STATUS_WORDS)
+        if marked is not None:
+            print(f"Your chat, marked: {marked}")
     # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
     extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
     failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)

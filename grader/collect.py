@@ -18,6 +18,7 @@ from grader.counterexamples import python_literal
 from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash, StudentFault
 from grader.model import Submission
 from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
+from grader.transcripts.marks import check_verdict
 from grader.types import CallableRef, ModuleInfo, Raised, Spec, Unsupported, short_repr
 
 MAX_RESTARTS = 3
@@ -102,6 +103,7 @@ class Answers:
         self.static = dict(submission.static_answers)
         self.hung: dict[str, list[str]] = {}  # function name -> the calls of it that ran out of time
         self.inputs: Path | None = None  # where big arguments are saved for the worker (made on first use)
+        self.verdicts: dict[str, tuple[str, str]] = {}  # transcript place -> (verdict, note), given by checks
         self._spilled = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -192,6 +194,20 @@ class Answers:
         if spec is not None:
             spec.check(value, name)
         return value
+
+    def from_chat(self, name: str):
+        """Plain data a transcript's extractor gave the checks (derivation steps, say); NotAnswered for code.
+
+        Only a chat transcript has such data: a name that a module happens to define is never read here.
+        """
+        if self.submission.kind != "transcript" or name not in self.static:
+            raise NotAnswered(f"{name} comes from a chat transcript; this submission "
+                              + ("has none" if self.submission.kind == "transcript" else "is code, not a chat"))
+        return self.static[name]
+
+    def mark(self, key: str, verdict: str, note: str = "") -> None:
+        """Record a check's verdict (holds, fails, unread) on a place of the transcript, shown in transcript.html."""
+        self.verdicts[key] = (check_verdict(verdict), str(note))
 
     def call(self, name: str, *args, timeout: float = 10.0, **kwargs):
         """Call the submission's function `name` in the sandbox; its return value as plain data."""

@@ -1,6 +1,7 @@
 """Where `grader grade --out OUT` puts each file, so that a TA can hand back OUT/<student>/ as it is.
 
     OUT/<student>/results.json, report.html     handed back to the student (the answer contract's files)
+    OUT/<student>/transcript.html               a chat submission only: the student's own chat, answers marked
     OUT/summary.html, OUT/grades.csv            the TA's overview and gradebook (the contract's files): not handed back
     OUT/_staff/                                 staff only, never handed back:
         manual.html, manual_scores.csv          the free responses with their rubrics, and the TA's scores
@@ -16,6 +17,7 @@ from pathlib import Path
 
 STAFF = "_staff"
 HANDED_BACK = ("results.json", "report.html")
+TRANSCRIPT_PAGE = "transcript.html"  # handed back too, for a chat submission: it holds only the student's own chat
 # Staff files that an older grader wrote into student folders; removed there when a batch is graded again.
 OLD_STAFF_FILES = ("report.json", "staff.txt")
 

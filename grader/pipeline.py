@@ -121,10 +121,12 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
             staff = staff + (f"the score stage failed: {scored.error}",)
         import_error = collected.value.describe() if collected.value is not None and collected.value.failed else None
         staff = staff + tuple(f"the {o.stage} stage failed: {o.error}" for o in (responded,) if not o.ok)
+        transcript = sub.transcript.with_verdicts(answers.verdicts) if sub.transcript is not None else None
         return Report(student, config.mode, sub.kind, results, parts, tuple(map(_stage, stages)),
                       import_error=import_error, notes=tuple(sub.notes) + tuple(answers.output_notes), output=output,
                       sandboxed=config.sandbox.use_bwrap, problems=titles, responses=responded.value or (),
-                      staff_notes=tuple(sub.staff_notes) + tuple(staff), after_due_feedback=config.reveal)
+                      staff_notes=tuple(sub.staff_notes) + tuple(staff), after_due_feedback=config.reveal,
+                      transcript=transcript)
 
 
 def submissions_in(folder: Path) -> list[Path]:

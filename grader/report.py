@@ -13,7 +13,8 @@ import jinja2
 
 from grader.csvsafe import write_csv
 from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, CheckResult, Report
-from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, staff_dir, staff_student_dir, student_dir
+from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
+from grader.transcripts.marks import write_transcript
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -174,6 +175,7 @@ def write_outputs(reports: list[Report], out: Path) -> None:
         results, page = HANDED_BACK
         (d / results).write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
         (d / page).write_text(render_html(r), encoding="utf-8")
+        write_transcript(r, d / TRANSCRIPT_PAGE, STATUS_WORDS)  # a chat submission: the chat, marked
         for name in OLD_STAFF_FILES:  # left in the student's folder by an older grader: never hand them back
             (d / name).unlink(missing_ok=True)
         staff = list(r.staff_notes) + withheld_messages(r)

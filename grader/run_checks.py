@@ -69,25 +69,39 @@ def claims_of(problem: Problem, graded: bool = True) -> list[tuple[str, Claim]]:
     return found
 
 
-def graded_only_points(problem: Problem) -> dict[str, float]:
-    """{part: points} of the claims that run only when grading, as declared (before any course scaling).
+def graded_only_points(problem: Problem) -> dict[str, tuple[float, int]]:
+    """{part: (points, how many claims)} of the claims that run only when grading, as declared (before scaling).
 
     From graded_checks.py in the course's repository; in a student package, which has no such file,
-    from the totals `grader assign` wrote beside the sealed data (points only, no names).
+    from the totals `grader assign` wrote beside the sealed data (points and counts only, no names).
     """
     if problem.graded_checks_path.is_file():
-        out: dict[str, float] = {}
+        out: dict[str, tuple[float, int]] = {}
         for _, c in claims_of(problem):
             if c.graded_only:
-                out[c.part] = out.get(c.part, 0.0) + c.points
+                points, count = out.get(c.part, (0.0, 0))
+                out[c.part] = (points + c.points, count + 1)
         return out
     manifest = package_manifest(problem.package)
-    return {str(k): float(v) for k, v in (manifest or {}).get("graded_points", {}).items()}
+    return {str(k): (float(v[0]), int(v[1])) for k, v in (manifest or {}).get("graded_points", {}).items()}
+
+
+def _claim_count(problem: Problem, part: str) -> int:
+    """How many claims the part has, the graded-only ones a student package lacks included."""
+    count = sum(1 for _, other in claims_of(problem) if other.part == part)
+    if not problem.graded_checks_path.is_file():
+        count += graded_only_points(problem).get(part, (0.0, 0))[1]
+    return count
 
 
 def claim_points(problem: Problem, c: Claim) -> float:
-    """A claim's points in this course: as declared, scaled when the course config changed its part's points."""
-    return round(c.points * problem.part(c.part).claim_scale, 6)
+    """A claim's points in this course: as declared, scaled when the course config changed its part's points.
+
+    A part declared with 0 points that the course gives points shares them equally among its claims.
+    """
+    part = problem.part(c.part)
+    count = _claim_count(problem, c.part) if part.shared_points else 0
+    return part.claim_points(c.points, count)
 
 
 def validate(problem: Problem) -> None:
@@ -101,7 +115,10 @@ def validate(problem: Problem) -> None:
     # A student package has only the public claims: the graded ones count by their totals.
     graded = graded_only_points(problem) if not problem.graded_checks_path.is_file() else {}
     for part in problem.parts:
-        total = (sum(c.points for _, c in claims if c.part == part.name) + graded.get(part.name, 0.0)) * part.claim_scale
+        total = sum(claim_points(problem, c) for _, c in claims if c.part == part.name)
+        if part.name in graded:
+            points, count = graded[part.name]
+            total += part.claim_points(points / count, _claim_count(problem, part.name)) * count
         if abs(total - part.points) > 1e-9:
             raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
                               f"but its claims add up to {total:g}; make them agree.")

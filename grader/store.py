@@ -12,6 +12,7 @@ from pathlib import Path
 from grader.errors import GraderError
 from grader.model import CheckResult, Outcome, PartScore, Report
 from grader.outdir import OLD_STAFF_FILES, staff_dir, staff_student_dir
+from grader.transcripts.marks import Transcript
 
 FORMAT = 1
 REPORT_FILE = "report.json"
@@ -29,6 +30,7 @@ def report_to_json(report: Report) -> dict:
     data["staff_notes"] = list(report.staff_notes)
     data["problems"] = [list(p) for p in report.problems]
     data["responses"] = [list(r) for r in report.responses]
+    data["transcript"] = report.transcript.to_json() if report.transcript is not None else None
     return data
 
 
@@ -46,6 +48,7 @@ def report_from_json(data: dict) -> Report:
     data["staff_notes"] = tuple(data.get("staff_notes", ()))
     data["problems"] = tuple(tuple(p) for p in data["problems"])
     data["responses"] = tuple(tuple(r) for r in data.get("responses", ()))
+    data["transcript"] = Transcript.from_json(data["transcript"]) if data.get("transcript") else None
     return Report(**data)
 
 

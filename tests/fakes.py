@@ -26,6 +26,18 @@ class FakeAnswers:
 
     values: dict = field(default_factory=dict)
     calls: list = field(default_factory=list)  # (name, args, timeout) of each call
+    chat: dict = field(default_factory=dict)  # data a transcript's extractor gave the checks (none: code)
+    marks: dict = field(default_factory=dict)  # place -> (verdict, note), as checks mark a transcript
+
+    def from_chat(self, name):
+        """Data from a chat transcript; NotAnswered for code, as the engine answers."""
+        if name not in self.chat:
+            raise NotAnswered(f"{name} comes from a chat transcript; this submission is code, not a chat")
+        return self.chat[name]
+
+    def mark(self, key, verdict, note=""):
+        """Record a check's verdict on a place of the transcript."""
+        self.marks[key] = (verdict, note)
 
     def has(self, name):
         """Whether the name is defined."""

@@ -423,3 +423,71 @@ def pca_argument_is_a_written_argument(answers):
     if words > MAX_WORDS:
         raise FormatError(f"the argument has {words} words; keep it under {MAX_WORDS}")
 
+
+
+# ---------------------------------------------------------------- derivations (chat transcripts only)
+# Every derivation step a chat writes, judged by derivations.py at points that satisfy the problem's
+# assumptions; each verdict is also marked in the chat (transcript.html). 0 points unless a course config
+# gives the part some. Only a transcript's extractor provides the equations: a module's names are never read.
+
+from grader.errors import NotAnswered  # noqa: E402
+from problems.pca_autoencoder import derivations  # noqa: E402
+from problems.pca_autoencoder.transcript import EQUATIONS  # noqa: E402
+
+MAX_LISTED = 8  # steps named in a message
+
+
+def _step_line(judged, step) -> str:
+    where = f"turn {judged.turn}" + (f", part ({judged.part})" if judged.part else "")
+    left, right = judged.sides[step.index - 1], judged.sides[step.index]
+    what = {"fails": "does not hold", "unread": "could not be read"}[step.verdict]
+    return f"{where}: `{_cap(left)}` = `{_cap(right)}` {what}: {step.why}"
+
+
+def _cap(text: str, width: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width] + " ..."
+
+
+def _derivation_steps_hold(answers, argument: bool, pass_note) -> None:
+    """Judge the chat's derivation steps of one kind (the PCA argument, or the rest), mark each, and sum up."""
+    steps = []
+    for judged in derivations.judge(answers.from_chat(EQUATIONS)):
+        if judged.kind != "steps":
+            continue
+        # The PCA argument: part (ii), or steps checked where the chat set W1 = U_kᵀ, W2 = U_k.
+        if (judged.part == "ii" or (not judged.part and judged.substituted)) != argument:
+            continue
+        for step in judged.steps:
+            note = {"holds": "this step holds", "fails": f"does not hold: {step.why}",
+                    "unread": f"could not be read: {step.why}"}[step.verdict]
+            answers.mark(f"{judged.key}:{step.index}", step.verdict, note)
+            steps.append((judged, step))
+    what = "the PCA argument (part (ii))" if argument else "the gradients and conditions (part (i))"
+    if not steps:
+        raise NotAnswered(f"no derivation step about {what} was found in the chat")
+    failed = [s for s in steps if s[1].verdict == "fails"]
+    unread = [s for s in steps if s[1].verdict == "unread"]
+    holding = len(steps) - len(failed) - len(unread)
+    listed = failed or unread
+    lines = "\n".join(_step_line(j, s) for j, s in listed[:MAX_LISTED])
+    more = f"\n(and {len(listed) - MAX_LISTED} more)" if len(listed) > MAX_LISTED else ""
+    if failed:
+        raise Wrong(f"{len(failed)} of the {len(steps)} derivation steps about {what} do not hold:\n{lines}{more}")
+    if unread:
+        # A step the grader cannot read is not a step that holds: no credit for what cannot be decided.
+        raise Wrong(f"{holding} of the {len(steps)} derivation steps about {what} hold; "
+                    f"{len(unread)} could not be read, so the chain is not shown to hold:\n{lines}{more}")
+    pass_note(f"all {len(steps)} derivation steps about {what} hold")
+
+
+@claim("derivations", points=0, description="every derivation step about the gradients and conditions holds")
+def derivation_steps_about_the_gradients_hold(answers, pass_note):
+    """The chat's chains in part (i) (and outside the PCA argument) hold step by step."""
+    _derivation_steps_hold(answers, argument=False, pass_note=pass_note)
+
+
+@claim("derivations", points=0, description="every derivation step of the PCA argument holds")
+def derivation_steps_of_the_pca_argument_hold(answers, pass_note):
+    """The chat's chains in part (ii), checked where W1 = U_kᵀ and W2 = U_k, hold step by step."""
+    _derivation_steps_hold(answers, argument=True, pass_note=pass_note)

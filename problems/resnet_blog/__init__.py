@@ -1,5 +1,5 @@
 """Q4: reading the "How to train your ResNet" series: two facts, two short essays and an optional speed run."""
-from grader.problem import Part, Problem
+from grader.problem import Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="resnet_blog",
@@ -24,4 +24,10 @@ PROBLEM = Problem(
              answer="optional function train_fast(train_x, train_y, test_x, budget_s) -> predicted labels"),
     ),
     needs_torch=True,  # train_fast may use torch in the sandbox
+    recognize=Recognize(
+        topics=(r"res-?net", r"how\s+to\s+train\s+your", r"DAWN\s*Bench", r"CIFAR", r"\bblog\b", r"myrtle",
+                r"training\s+time", r"speed-?run", r"\bV100\b", r"\bGPUs?\b"),
+        headings=(r"how\s+to\s+train\s+your\s+res-?net", r"res-?net", r"blog\s+post", r"question\s*4\b"),
+        parts=("a", "b", "c"),
+    ),
 )
