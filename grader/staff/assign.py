@@ -294,12 +294,13 @@ def strip_rubrics(source: str) -> str:
 
 
 def form_only_parts(problem: Problem) -> list[str]:
-    """The non-manual parts whose public checks pay nothing (they gate the form; graded checks pay)."""
+    """The non-manual parts worth points whose public checks pay nothing (they gate the form; graded checks pay)."""
     public: dict[str, float] = {}
     for _, c in claims_of(problem):
         if not c.graded_only:
             public[c.part] = public.get(c.part, 0.0) + c.points
-    return [f"{problem.name}.{p.name}" for p in problem.parts if p.kind != "manual" and public.get(p.name, 0.0) == 0]
+    return [f"{problem.name}.{p.name}" for p in problem.parts
+            if p.kind != "manual" and p.points > 0 and public.get(p.name, 0.0) == 0]
 
 
 def template_for(problems: tuple[Problem, ...], source: str) -> str:
