@@ -156,7 +156,7 @@ def _short_traceback(exc: BaseException) -> str:
 # ------------------------------------------------------------------------------------ what a problem ships
 
 def _imports(tree: ast.AST, package: str) -> list[str]:
-    """The absolute module names a module imports (anywhere in it, function bodies too), `from X import y` as X.y too."""
+    """The absolute module names a module imports (function bodies too); `from X import y` gives X and X.y."""
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -218,8 +218,8 @@ def shipped_modules(problem: Problem) -> list[Path]:
             where = path.relative_to(ROOT)
             if top == "reference":
                 raise AssignError(f"{where} imports {imported}: the student package holds no reference. A public "
-                                  f"check compares with sealed data (grader.seal, from the problem's seals.py); a check "
-                                  f"that needs the reference itself belongs in {GRADED_MODULE}.py.")
+                                  f"check compares with sealed data (grader.seal, from the problem's seals.py); "
+                                  f"a check that needs the reference itself belongs in {GRADED_MODULE}.py.")
             if imported.split(".")[-1] in STAFF_ONLY_MODULES and imported.startswith("problems."):
                 raise AssignError(f"{where} imports {imported}, which is staff-only and left out of the package; "
                                   f"read sealed data with grader.seal.sealed(__package__) instead.")
@@ -344,7 +344,8 @@ def _top_imports(paths) -> set[str]:
 def dependencies(shipped: list[Path], problems: tuple[Problem, ...]) -> list[str]:
     """The project's dependencies that the package needs: those its files import (torch too where code may use it)."""
     deps = list(_project().get("dependencies", []))
-    project_imports = _top_imports(p for folder in ("grader", "problems", "reference") for p in (ROOT / folder).rglob("*.py"))
+    project_imports = _top_imports(p for folder in ("grader", "problems", "reference")
+                                   for p in (ROOT / folder).rglob("*.py"))
     runtime = [p for p in shipped if p.suffix == ".py" and p.is_relative_to(ROOT / "grader")]
     package_imports = _top_imports(p for p in shipped if p.suffix == ".py" and p not in runtime)
     # The runtime imports torch only for problems that declare they need it (tensors cross the sandbox's wire);
@@ -353,7 +354,8 @@ def dependencies(shipped: list[Path], problems: tuple[Problem, ...]) -> list[str
     if any(p.needs_torch for p in problems):
         package_imports.add("torch")
     # Only a dependency that the project imports and the package does not is dropped (sympy, for the reference).
-    return [d for d in deps if not (_requirement_name(d) in project_imports and _requirement_name(d) not in package_imports)]
+    return [d for d in deps
+            if not (_requirement_name(d) in project_imports and _requirement_name(d) not in package_imports)]
 
 
 def readme(problems: tuple[Problem, ...], form_only: list[str], torch: str | None) -> str:
@@ -412,7 +414,8 @@ def build_package(dist: Path, names: tuple[str, ...] = (), *, force: bool = Fals
     for problem, modules, files in plans:
         for path in modules:
             if path.parent == problem.root and path.name == "__init__.py":
-                _write(dist, path.relative_to(ROOT).as_posix(), strip_rubrics(path.read_text(encoding="utf-8")), written)
+                declaration = strip_rubrics(path.read_text(encoding="utf-8"))
+                _write(dist, path.relative_to(ROOT).as_posix(), declaration, written)
             else:
                 _copy(dist, path, written)
             shipped.append(path)
@@ -442,7 +445,8 @@ def build_package(dist: Path, names: tuple[str, ...] = (), *, force: bool = Fals
     _write(dist, "pyproject.toml", _env.get_template("pyproject.toml.j2").render(
         version=_project().get("version", "0"), python=PYTHON, dependencies=deps), written)
     _write(dist, ".gitignore", _env.get_template("gitignore.j2").render(), written)
-    _write(dist, ".github/workflows/hw7-check.yml", _env.get_template("hw7-check.yml.j2").render(python=PYTHON), written)
+    workflow = _env.get_template("hw7-check.yml.j2").render(python=PYTHON)
+    _write(dist, ".github/workflows/hw7-check.yml", workflow, written)
     _write(dist, ".hw7-package.json", json.dumps(_manifest(dist, problems, written), indent=1) + "\n", written)
     if verify:
         verify_package(dist)

@@ -1,4 +1,4 @@
-"""The optional speed-run part: run the student's `train_fast` and, in the course's repository, time the reference beside it.
+"""The optional speed-run part: run the student's `train_fast`, and time the reference beside it where there is one.
 
 Trusted side only. The reference trainer and the CIFAR-10 reader are reached through sealed
 data (`Live` seals of seals.py): a student package has neither, so there the check runs on

@@ -1,4 +1,4 @@
-"""How tokens compare: the special tokens and their normalization (no answer here; the checks and the reference share it)."""
+"""How tokens compare: the special tokens and their normalization (no answer here; checks and reference share it)."""
 from __future__ import annotations
 
 import re

@@ -1,6 +1,4 @@
 """grader.github: workflow commands, where answers are defined, the job summary and the annotations."""
-from pathlib import Path
-
 import nbformat
 
 from grader import github
