@@ -207,6 +207,9 @@ def cmd_assign(args) -> int:
     """Build the student package (public checks only, sealed; no answer in it) in DIST."""
     from grader.staff.assign import build_package  # staff-only: a student package never needs it to check
 
+    if in_student_package():
+        print("grader: this is a student package already; build one from the course's repository.", file=sys.stderr)
+        return 2
     built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
     print(built.describe())
     return 0
