@@ -5,14 +5,15 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from grader import github
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.load import student_id
-from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_lines, sheet_path,
-                           unlisted_rows, write_sheet)
+from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_groups, sheet_lines,
+                           sheet_path, unlisted_rows, write_sheet)
 from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
 from grader.problem import listing
@@ -21,6 +22,8 @@ from grader.report import STATUS_WORDS, console_table, render_html, write_output
 from grader.seal import in_student_package
 from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
+from grader.staff.groups import answer_groups, key_points_of
+from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
 from grader.store import load_reports, save_reports
 
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -134,8 +137,13 @@ def _grade_batch(args, stop: StopRequest) -> int:
         return stop.exit_status
     out = Path(args.out)
     save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
-    reports, sheet_ok = with_sheet(reports, out)
-    write_outputs(reports, out)
+    problems = load_problems(config.problems, course)
+    groups = answer_groups(reports, key_points_of(problems), sheet_groups(sheet_path(out)))
+    # A batch stopped by a signal is written as fast as can be: its similarity report waits for a full run.
+    similar_ok = True if batch.stopped_by else similarity_page(
+        paths, reports, problems, out, Path(args.template) if args.template else DEFAULT_TEMPLATE)
+    reports, sheet_ok = with_sheet(reports, out, groups)
+    write_outputs(reports, out, groups)
     took = time.perf_counter() - start
     broken = [r.student for r in reports if r.needs_staff]
     for r in reports:
@@ -155,15 +163,27 @@ def _grade_batch(args, stop: StopRequest) -> int:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
               f"see {staff_dir(out)}/<student>/staff.txt)", file=sys.stderr)
         return 2
-    return 0 if sheet_ok else 2
+    return 0 if sheet_ok and similar_ok else 2
 
 
-def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
+def similarity_page(paths: list[Path], reports: list, problems, out: Path, template: Path) -> bool:
+    """Write OUT/_staff/similarity.html for the batch; False (with the traceback on stderr) when it failed."""
+    try:
+        found = write_similarity(paths, reports, out, template, statements_of(problems))
+    except Exception:  # a bug in the staff report must not lose the grades, which are written next; exit 2 says so
+        print(f"grader: the similarity report failed; the grades are unaffected:\n{traceback.format_exc()}",
+              file=sys.stderr)
+        return False
+    print(f"similarity: {len(found.pairs) + found.more} pair(s) to look at -> {out / PAGE} (staff only)")
+    return True
+
+
+def with_sheet(reports: list, out: Path, groups: dict | None = None) -> tuple[list, bool]:
     """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
     sheet = sheet_path(out)
     if not sheet.exists():
         if any(r.pending_points for r in reports):
-            write_sheet(reports, sheet)
+            write_sheet(reports, sheet, groups)
             print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
         return reports, True
     # Never rewritten: the TA's scores live only there.
@@ -173,12 +193,18 @@ def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
         print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
               file=sys.stderr)
         return reports, False
-    unlisted = unlisted_rows(sheet, reports)
-    print(f"applied {len(scores)} TA score(s) from {sheet}")
+    unlisted = unlisted_rows(sheet, reports, groups)
+    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
         print(sheet_lines(unlisted))
     return [apply_manual(r, scores) for r in reports], True
+
+
+def _through_groups(scores) -> str:
+    """' (N through group rows)' when some scores came from group:N rows, else ''."""
+    n = sum(s.group is not None for s in scores)
+    return f" ({n} through group rows)" if n else ""
 
 
 def course_config(args) -> CourseConfig:
@@ -195,11 +221,14 @@ def cmd_manual(args) -> int:
     sheet = Path(args.scores) if args.scores else sheet_path(out)
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
+    # Grouped as graded (the checks' hints are in those reports), with the sheet's group numbers kept.
+    groups = answer_groups(reports, key_points_of(load_problems()), sheet_groups(sheet))
     reports = [apply_manual(r, scores) for r in reports]
-    write_outputs(reports, out)
+    write_outputs(reports, out, groups)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
-    print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
+    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)} -> {out}/ "
+          "(results.json, report.html, summary.html, grades.csv)")
     return 0
 
 
@@ -247,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
     g.add_argument("--before-due", action="store_true",
                    help="grading before the deadline: reports leave out after-due-date feedback and accepted answers")
+    g.add_argument("--template", help="the code handed out to students, left out of the similarity report "
+                                      "(default: submissions/template/answers.py)")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")

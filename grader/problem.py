@@ -19,6 +19,27 @@ GRADED_MODULE = "graded_checks"  # problems/<p>/graded_checks.py: hidden and aft
 
 
 @dataclass(frozen=True)
+class KeyPoint:
+    """A point the rubric looks for in a free response, and a regular expression (case-insensitive) that finds it.
+
+    Only a suggestion for the TA on the grading page (which answers state it); it never scores anything.
+    """
+
+    label: str
+    pattern: str
+
+    def __post_init__(self):
+        try:
+            re.compile(self.pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(f"KeyPoint {self.label!r}: expected a regular expression, got {self.pattern!r} ({exc})") from None
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` states this point (as far as the pattern can tell)."""
+        return re.search(self.pattern, text, re.IGNORECASE) is not None
+
+
+@dataclass(frozen=True)
 class Part:
     """One gradable answer name of a problem."""
 
@@ -27,6 +48,7 @@ class Part:
     answer: str  # the expected answer type, in words, shown to students
     kind: str = "value"  # value | function | manual
     rubric: str = ""  # for manual parts: what a TA looks for
+    key_points: tuple[KeyPoint, ...] = ()  # for manual parts: the rubric's points, matched against answer groups
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
     optional: bool = False  # extra credit: not in the maximum; not attempting it is never a failed check
     shared_points: float = 0.0  # points a course gave a part declared with 0: shared equally by its claims
@@ -36,6 +58,8 @@ class Part:
             raise ConfigError(f"Part {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}.{did_you_mean(self.kind, KINDS)}")
         if self.points < 0:
             raise ConfigError(f"Part {self.name!r}: points must be >= 0, got {self.points}")
+        if self.key_points and self.kind != "manual":
+            raise ConfigError(f"Part {self.name!r}: key_points are for manual parts, got kind {self.kind!r}")
 
 
     def claim_points(self, declared: float, claims_in_part: int) -> float:

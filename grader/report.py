@@ -15,6 +15,8 @@ from grader.csvsafe import write_csv
 from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, CheckResult, Report
 from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
 from grader.transcripts.marks import write_transcript
+from grader.staff.groups import answer_groups
+from grader.staff.similarity import PAGE as SIMILARITY_PAGE
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -114,10 +116,11 @@ def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
     return [(p.problem, p.part) for p in reports[0].parts] if reports else []
 
 
-def render_summary(reports: list[Report]) -> str:
-    """The TA's overview of a batch, one row per student."""
+def render_summary(reports: list[Report], similarity: str | None = None) -> str:
+    """The TA's overview of a batch, one row per student; `similarity`: the similarity page's address, if any."""
     parts = _part_columns(reports)
-    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS)
+    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS,
+                                                       similarity=similarity)
 
 
 def write_grades_csv(reports: list[Report], path: Path) -> None:
@@ -138,11 +141,14 @@ def write_grades_csv(reports: list[Report], path: Path) -> None:
               rows)
 
 
-def render_manual(reports: list[Report]) -> str | None:
-    """The TA's page for the free responses: per manual part, its rubric and every student's answer; None if none."""
+def render_manual(reports: list[Report], groups: dict | None = None) -> str | None:
+    """The TA's page for the free responses: per manual part, its rubric and its answer groups; None if none.
+
+    `groups` are the batch's answer groups (grader.staff.groups.answer_groups), computed here when not given.
+    """
     questions = []
     for key in _part_columns(reports):
-        answers, part = [], None
+        answers, part = {}, None
         for r in reports:
             p = next((x for x in r.parts if (x.problem, x.part) == key), None)
             if p is None or p.kind != "manual":
@@ -151,11 +157,28 @@ def render_manual(reports: list[Report]) -> str | None:
             text = next((t for a, b, t in r.responses if (a, b) == key), None)
             shown = "awaiting a score" if p.pending else (STATUS_WORDS.get(p.status, p.status) if p.status in (
                 NOT_ANSWERED, FORMAT, CHECK_BROKEN) else f"scored {p.score:g}/{p.points:g}")
-            answers.append({"student": r.student, "status": p.status, "shown_status": shown, "text": text,
-                            "words": count_words(text) if text is not None else 0})
-        if part is not None:
-            questions.append({"key": f"{part.problem}.{part.part}", "points": part.points, "rubric": part.rubric,
-                              "answers": answers, "pending": sum(a["status"] == PENDING for a in answers)})
+            answers[r.student] = {"student": r.student, "status": p.status, "shown_status": shown, "text": text,
+                                  "words": count_words(text) if text is not None else 0}
+        if part is None:
+            continue
+        name = f"{part.problem}.{part.part}"
+        if groups is None:
+            groups = answer_groups(reports)
+        found = groups.get(name)
+        shown_groups, placed = [], set()
+        for g in (found.groups if found else ()):
+            members = [{**answers[m.student], "likeness": m.likeness} for m in g.members if m.student in answers]
+            placed.update(m["student"] for m in members)
+            if members:
+                shown_groups.append({"number": g.number, "label": g.label, "members": members,
+                                     "identical": g.identical, "near": g.near, "key_points": g.key_points,
+                                     "hints": g.hints, "pending": sum(m["status"] == PENDING for m in members)})
+        # Whoever the groups do not hold (nothing to score, or a student new since they were made) is listed once.
+        rest = [a for s, a in answers.items() if s not in placed]
+        loose = [a for a in rest if a["text"] is not None and a["status"] not in (NOT_ANSWERED, FORMAT, CHECK_BROKEN)]
+        questions.append({"key": name, "points": part.points, "rubric": part.rubric, "groups": shown_groups,
+                          "answered": len(placed), "loose": loose, "idle": [a for a in rest if a not in loose],
+                          "pending": sum(a["status"] == PENDING for a in answers.values())})
     if not questions:
         return None
     return _env.get_template("manual.html.j2").render(questions=questions,
@@ -166,8 +189,11 @@ MANUAL_PAGE = "manual.html"
 STAFF_NOTES = "staff.txt"
 
 
-def write_outputs(reports: list[Report], out: Path) -> None:
-    """Write a batch's files: each student's handed-back folder, the TA's overview, and the staff files."""
+def write_outputs(reports: list[Report], out: Path, groups: dict | None = None) -> None:
+    """Write a batch's files: each student's handed-back folder, the TA's overview, and the staff files.
+
+    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given).
+    """
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:
         d = student_dir(out, r.student)
@@ -186,8 +212,10 @@ def write_outputs(reports: list[Report], out: Path) -> None:
                              encoding="utf-8")
         else:
             notes.unlink(missing_ok=True)  # from an earlier grading of this student: no longer true
-    (out / "summary.html").write_text(render_summary(reports), encoding="utf-8")
-    manual = render_manual(reports)
+    # `grader grade` writes the similarity page before this; the summary links it while it is there.
+    similarity = SIMILARITY_PAGE.as_posix() if (out / SIMILARITY_PAGE).is_file() else None
+    (out / "summary.html").write_text(render_summary(reports, similarity), encoding="utf-8")
+    manual = render_manual(reports, groups)
     page = staff_dir(out) / MANUAL_PAGE
     if manual is not None:
         page.parent.mkdir(parents=True, exist_ok=True)

@@ -1,1 +1,1 @@
-"""What touches a whole course rather than one submission: the class report, LMS exports, the Gradescope zip."""
+"""What course staff see about a whole batch, never a student: answer groups, the similarity report."""

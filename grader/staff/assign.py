@@ -256,8 +256,12 @@ def data_files(problem: Problem, modules: list[Path]) -> list[Path]:
     return out
 
 
+# Part(...) arguments for the staff only: the rubric, and the key points a TA's grading page looks for in answers.
+STAFF_KEYWORDS = ("rubric", "key_points")
+
+
 def strip_rubrics(source: str) -> str:
-    """A problem declaration without its rubrics: every `rubric=...` keyword argument cut out of the source.
+    """A problem declaration without its rubrics: every `rubric=...` and `key_points=...` argument cut out.
 
     The rest of the text stays as written. Offsets in the syntax tree are UTF-8 bytes, so the cutting is too.
     """
@@ -275,7 +279,7 @@ def strip_rubrics(source: str) -> str:
             continue
         items = sorted([*node.args, *node.keywords], key=lambda n: (n.lineno, n.col_offset))
         for i, item in enumerate(items):
-            if isinstance(item, ast.keyword) and item.arg == "rubric":
+            if isinstance(item, ast.keyword) and item.arg in STAFF_KEYWORDS:
                 end = offset(item.end_lineno, item.end_col_offset)
                 if i > 0:  # from the end of the argument before it: its comma goes too
                     start = offset(items[i - 1].end_lineno, items[i - 1].end_col_offset)
@@ -287,9 +291,9 @@ def strip_rubrics(source: str) -> str:
     for start, end in sorted(cuts, reverse=True):
         data = data[:start] + data[end:]
     stripped = data.decode("utf-8")
-    left = [k for n in ast.walk(ast.parse(stripped)) if isinstance(n, ast.keyword) and (k := n.arg) == "rubric"]
+    left = [k for n in ast.walk(ast.parse(stripped)) if isinstance(n, ast.keyword) and (k := n.arg) in STAFF_KEYWORDS]
     if left:
-        raise AssignError("a rubric could not be cut out of a problem declaration")
+        raise AssignError(f"{left[0]}= could not be cut out of a problem declaration")
     return stripped
 
 

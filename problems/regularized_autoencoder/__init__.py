@@ -2,7 +2,7 @@
 
 The checks are in checks.py; the closed form is in reference/regularized_autoencoder.py.
 """
-from grader.problem import Part, Problem, Recognize
+from grader.problem import KeyPoint, Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="regularized_autoencoder",
@@ -20,7 +20,13 @@ PROBLEM = Problem(
                     "be close to a rank-k projection (singular values 1) when lam is small, the singular values of "
                     "W2 are sqrt(1 - lam/s_i), close to 1, so its columns are nearly orthonormal. "
                     "Half credit: the right conclusion with only the balancing idea, or only the closed form. "
-                    "No credit: 'no', or an argument resting on weight decay alone shrinking weights."),
+                    "No credit: 'no', or an argument resting on weight decay alone shrinking weights.",
+             key_points=(
+                 KeyPoint("Frobenius norm as a sum of squared singular values", r"singular value|sigma|σ"),
+                 KeyPoint("balanced factors (AM-GM)", r"balanc|AM-GM|AM ?GM|2ab|equal singular|arithmetic"),
+                 KeyPoint("W2 W1 close to a projection", r"projection|rank-?k|close to (?:the )?identity"),
+                 KeyPoint("singular values sqrt(1 - lam/s_i), close to 1", r"sqrt|√|close to 1|near(?:ly)? 1"),
+             )),
         Part("build_model", points=3, answer="function (m, k) -> torch.nn.Module", kind="function"),
         Part("train", points=10, answer="function (X, k, lam) -> (W1, W2) arrays of shapes (k, m) and (m, k)",
              kind="function"),

@@ -50,9 +50,10 @@ def read_layer_count(answers) -> int:
     if type(value) is bool:
         hint = " (True and False are not counts)"
     elif type(value) is float and value.is_integer():
-        hint = f": write the whole number, num_linear_layers = {int(value)}"
+        hint = ": write it as an int (for example 4, not 4.0)"
     elif type(value) is str and normalize.layer_count(value) is not None:
-        hint = f": write the number itself, without quotes: num_linear_layers = {normalize.layer_count(value)}"
+        # The hint never writes the student's count back as an assignment: that would read as the answer.
+        hint = ": write the number itself as an int, without quotes (for example 4, not \"4\")"
     raise FormatError(f"num_linear_layers: expected an int, got {describe_got(value)}{hint}")
 
 

@@ -107,7 +107,8 @@ def verdict_on_the_inductive_bias_is_right(answers, reveal):
     if read_verdict(answers):
         return
     raise Wrong("for a fixed product W2W1, the penalty λ(‖W1‖_F² + ‖W2‖_F²) is λ times the sum of the squared "
-                "singular values of both factors, which is smallest when the factors are balanced (a² + b² ≥ 2ab); "
+                "singular values of both factors, which is least for two factors of equal singular values "
+                "(a² + b² ≥ 2ab); "
                 "at the minimizer of (6) the singular values of W2 are √(1 − λ/s_i) (s_i the top eigenvalues of "
                 "XXᵀ/n), close to 1 for a small λ, so the columns of W2 are nearly orthonormal"
                 + (": the answer is yes." if reveal else "."), got="no")

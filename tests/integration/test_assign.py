@@ -113,6 +113,12 @@ def reference_lines() -> set[str]:
     return lines
 
 
+def key_point_texts() -> set[str]:
+    """The label and pattern of every rubric key point (the TA's grading page looks for them in answers)."""
+    return {text for p in load_problems() for part in p.parts for kp in getattr(part, "key_points", ())
+            for text in (kp.label, kp.pattern)}
+
+
 def graded_claim_names() -> set[str]:
     """The function name and description of every hidden and after-due claim."""
     out = set()
@@ -141,17 +147,18 @@ def test_nothing_of_the_answers_is_in_the_package(student_package, capsys):
     problems = load_problems()
     among = secrets(problems)  # every accepted answer in plain text (all units, both notations) and every rubric
     lines = reference_lines()
-    names = graded_claim_names()
+    names = graded_claim_names() | key_point_texts()
     with capsys.disabled():
         print(f"\nscanned for {len(among)} accepted answers and rubric clauses:\n{describe(among)}")
         print(f"{len(lines)} lines of reference/ of {MIN_REFERENCE_LINE}+ characters, "
-              f"{len(names)} names and descriptions of hidden and after-due claims: {sorted(names)}")
+              f"{len(names)} names and descriptions of hidden and after-due claims and rubric key points: "
+              f"{sorted(names)}")
     assert among and lines and names
     found = []
     for where, text in package_texts(student_package).items():
         found += [f"{where}: {s.where}: {s.text!r}" for s in find_leaks(text, among)]
         found += [f"{where}: reference line {line!r}" for line in lines if line in text]
-        found += [f"{where}: graded claim {name!r}" for name in names if name in text]
+        found += [f"{where}: graded claim or key point {name!r}" for name in names if name in text]
     assert found == []
 
 

@@ -106,12 +106,15 @@ def test_ta_scores_for_manual_parts_are_applied_and_survive_a_regrade(tmp_path):
     before = {s: json.loads((out / s / "results.json").read_text()) for s in ("correct_numbers", "word_counts_too_short")}
     sheet = out / "_staff" / "manual_scores.csv"
     rows = list(csv.DictReader(sheet.open()))
-    assert [(r["student"], r["part"], r["max_points"], r["score"]) for r in rows] == [
+    students = [(r["student"], r["part"], r["max_points"], r["score"]) for r in rows if not r["student"].startswith("group:")]
+    assert sorted(students) == [
         ("correct_numbers", "resnet_blog.learned", "4", ""), ("correct_numbers", "resnet_blog.most_interesting", "4", ""),
         ("word_counts_too_short", "resnet_blog.learned", "4", ""),
         ("word_counts_too_short", "resnet_blog.most_interesting", "4", "")]
-    rows[0].update(score="3", comment="clear; misses why batch norm helps")
-    rows[3]["score"] = "1.5"
+    assert all(r["group"] for r in rows) and any(r["student"].startswith("group:") for r in rows)
+    row = {(r["student"], r["part"]): r for r in rows}
+    row[("correct_numbers", "resnet_blog.learned")].update(score="3", comment="clear; misses why batch norm helps")
+    row[("word_counts_too_short", "resnet_blog.most_interesting")]["score"] = "1.5"
     with sheet.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
@@ -147,6 +150,75 @@ def test_ta_scores_for_manual_parts_are_applied_and_survive_a_regrade(tmp_path):
     proc = grader("manual", str(out))
     assert proc.returncode == 2 and "line 2: expected a manual part" in proc.stderr
     assert (out / "correct_numbers" / "results.json").read_bytes() == results  # nothing written
+
+
+def test_a_group_score_reaches_every_member_a_students_row_overrides_it_and_a_regrade_keeps_the_groups(tmp_path):
+    """Two students hand in the same free response: one group:N row scores both; a third student's row wins."""
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("correct", "eos_appended", "tokens_swapped"):
+        shutil.copytree(SEQ / name, batch / name)
+    shutil.copytree(SEQ / "correct", batch / "copycat")  # the same answer as correct: the same group
+    args = ("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "seq2seq_translation")
+    assert grader(*args).returncode == 0
+    sheet = out / "_staff" / "manual_scores.csv"
+    rows = list(csv.DictReader(sheet.open()))
+    number = {r["student"]: r["group"] for r in rows}
+    assert number["correct"] == number["copycat"] and number[f"group:{number['correct']}"] == number["correct"]
+    page = (out / "_staff" / "manual.html").read_text()
+    assert f'data-group="{number["correct"]}"' in page and "identical" in page
+    group = f"group:{number['correct']}"
+    for r in rows:
+        if r["student"] == group:
+            r.update(score="4", comment="Right problem, with its reason.")
+        if r["student"] == "copycat":
+            r.update(score="0", comment="Copied.")
+    with sheet.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    members = [s for s, n in number.items() if n == number["correct"] and not s.startswith("group:")]
+    others = [s for s in number if s not in members and not s.startswith("group:")]
+    students = members + others
+    before = {s: json.loads((out / s / "results.json").read_text())["score"] for s in students}
+    proc = grader("manual", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (f"applied {len(members)} TA score(s) from" in proc.stdout
+            and f"({len(members) - 1} through group rows)" in proc.stdout)
+    after = {s: json.loads((out / s / "results.json").read_text()) for s in students}
+    for s in members:
+        scored = 0 if s == "copycat" else 4
+        assert after[s]["score"] == before[s] + scored and after[s]["extra_data"]["pending_manual_points"] == 0
+        assert ("Comment: Copied." if s == "copycat" else "Comment: Right problem, with its reason.") in json.dumps(after[s])
+    for s in others:  # other groups: still pending
+        assert after[s]["score"] == before[s] and after[s]["extra_data"]["pending_manual_points"] == 4
+    # A regrade with a new student keeps the sheet's groups and places the newcomer.
+    shutil.copytree(SEQ / "correct", batch / "latecomer")
+    proc = grader(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert f"latecomer,seq2seq_translation.vertical_stacking_problem,{number['correct']}," in proc.stdout
+    late = json.loads((out / "latecomer" / "results.json").read_text())
+    assert late["extra_data"]["pending_manual_points"] == 4  # not in the sheet yet: the group's score waits for its row
+
+
+def test_grade_writes_a_staff_only_similarity_report_linked_from_the_summary(tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("correct", "eos_appended", "tokens_swapped"):
+        shutil.copytree(SEQ / name, batch / name)
+    # A copy of eos_appended with its own names renamed.
+    source = (SEQ / "eos_appended" / "answers.py").read_text()
+    (batch / "renamer").mkdir()
+    (batch / "renamer" / "answers.py").write_text(
+        source.replace("(target, generated, training)", "(tgt, gen, train_mode)")
+        .replace("target if training else generated", "tgt if train_mode else gen"))
+    proc = grader("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    page = out / "_staff" / "similarity.html"
+    assert "similarity:" in proc.stdout and str(page) in proc.stdout
+    text = page.read_text()
+    assert 'data-a="eos_appended" data-b="renamer"' in text  # the same wrong token list, the same code
+    assert 'data-part="seq2seq_translation.training_decoder_inputs"' in text
+    assert 'href="_staff/similarity.html"' in (out / "summary.html").read_text()
+    assert [p.relative_to(out).as_posix() for p in out.rglob("similarity*")] == ["_staff/similarity.html"]
 
 
 def test_manual_without_a_graded_batch_says_what_to_run(tmp_path):
@@ -196,7 +268,8 @@ def test_the_readme_names_only_files_that_exist(root):
     text = (root / "README.md").read_text()
     named = set(re.findall(r"`((?:[\w.-]+/)*[\w.-]+\.(?:md|py|toml|sh))`", text))
     named |= set(re.findall(r"\]\(([\w./-]+\.md)", text))
-    made_by_students = {"submissions/mine/answers.py"}
+    # Files a student makes, or that a chat export names: the README says what they are, not where they lie.
+    made_by_students = {"submissions/mine/answers.py", "transcript.md", "transcript.html", "transcript.json"}
     missing = sorted(n for n in named - made_by_students if not (root / n).exists())
     assert named and not missing, missing
 
@@ -219,7 +292,7 @@ def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap
     assert res["score"] == 10
     assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
             "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
-    staff = (out / "oscar" / "staff.txt").read_text()
+    staff = (out / "_staff" / "oscar" / "staff.txt").read_text()
     assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
     assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff
     assert "/etc/shadow" not in res["output"]

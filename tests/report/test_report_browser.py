@@ -1,4 +1,5 @@
 """report.html and summary.html opened in real headless Chromium."""
+import csv
 import json
 import shutil
 import subprocess
@@ -103,9 +104,9 @@ def test_the_ta_page_shows_each_free_response_as_text(page, tmp_path):
     page.goto((out / "_staff" / "manual.html").as_uri())
     assert page.title() == "HW7 free responses to score"
     question = page.locator('section[data-part="seq2seq_translation.vertical_stacking_problem"]')
-    students = question.locator("div.response")
+    students = question.locator(".response")
     assert [students.nth(i).get_attribute("data-student") for i in range(students.count())] == ["alice", "mallory"]
-    assert "<script>document.title='pwned'</script>" in students.nth(1).locator("pre").inner_text()
+    assert "<script>document.title='pwned'</script>" in students.nth(1).locator("pre").text_content()
     assert page.locator("img").count() == 0
     # The staff page lives in _staff/; its link to a student's report leads to the folder handed back.
     students.nth(0).locator("a").click()
@@ -113,3 +114,49 @@ def test_the_ta_page_shows_each_free_response_as_text(page, tmp_path):
     page.goto((out / "mallory" / "report.html").as_uri())
     assert "lengths differ" in page.locator('section.response').inner_text()
     assert page.title() == "HW7 report: mallory"
+
+
+def test_the_ta_page_shows_answer_groups_largest_first_with_each_answer_folded(graded, page):
+    """manual.html: groups by size, every answer once and folded until opened, 'no response' listed once at the end."""
+    page.goto((graded / "_staff" / "manual.html").as_uri())
+    question = page.locator('section[data-part="seq2seq_translation.vertical_stacking_problem"]')
+    groups = question.locator("div.group")
+    sizes = [groups.nth(i).locator("details.response").count() for i in range(groups.count())]
+    assert groups.count() >= 2 and sizes == sorted(sizes, reverse=True) and sizes[0] >= 2
+    shown = [question.locator("details.response").nth(i).get_attribute("data-student")
+             for i in range(question.locator("details.response").count())]
+    sheet = {r["student"]: r["group"] for r in csv.DictReader((graded / "_staff" / "manual_scores.csv").open())}
+    assert sorted(shown) == sorted(s for s in sheet if not s.startswith("group:"))  # each answer once
+    first = groups.first
+    assert f"group:{first.get_attribute('data-group')}," in first.inner_text()  # the sheet row that scores it
+    answer = first.locator("details.response").first
+    assert not answer.locator("pre").is_visible()
+    answer.locator("summary").click()
+    assert answer.locator("pre").is_visible() and answer.locator("pre").inner_text().strip()
+    nothing = question.locator("p.nothing")
+    assert nothing.count() == 1 and "not_answered (no response)" in nothing.inner_text()
+    assert question.locator('[data-student="not_answered"]').count() == 0
+    assert "Suggestion only" in first.inner_text()
+    student = answer.get_attribute("data-student")
+    answer.locator("summary a").click()  # the student's name opens their handed-back report
+    assert page.url.endswith(f"/{student}/report.html") and page.title() == f"HW7 report: {student}"
+
+
+def test_the_similarity_page_shows_matched_passages_side_by_side(page, tmp_path):
+    from grader.staff.similarity import Source, compare, render
+    from tests.unit.similarity_fakes import ALICE, BOB, MALLORY
+
+    report = compare([Source(s, (("answers.py", code),)) for s, code in (("alice", ALICE), ("bob", BOB),
+                                                                         ("mallory", MALLORY))])
+    path = tmp_path / "similarity.html"
+    path.write_text(render(report), encoding="utf-8")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(path.as_uri())
+    rows = page.locator("tr.pair-row")
+    assert rows.count() == 1 and "alice · mallory" in rows.first.inner_text()
+    left, right = page.locator("div.sides").first.locator("div.side").all()
+    a, b = left.bounding_box(), right.bounding_box()
+    assert abs(a["y"] - b["y"]) < 2 and a["x"] + a["width"] <= b["x"] + 1  # beside each other, not stacked
+    assert b["x"] + b["width"] <= 1280  # nothing cut off
+    assert left.locator("mark").count() > 0 and right.locator("mark").count() > 0
+    assert any("np.linalg.eigh" in t for t in page.locator("div.side mark").all_inner_texts())

@@ -8,7 +8,7 @@ from grader.staff.assign import AssignError, prepare_dist, strip_rubrics, templa
 
 
 DECLARATION = '''"""A problem."""
-from grader.problem import Part, Problem
+from grader.problem import KeyPoint, Part, Problem
 
 PROBLEM = Problem(
     name="p",
@@ -18,7 +18,7 @@ PROBLEM = Problem(
         Part("essay", points=4, answer="free response", kind="manual",
              rubric=("Full credit: names the eigenvectors of XXᵀ. "
                      "Half credit: only the idea.")),
-        Part("b", rubric="inline", points=2, answer="str"),
+        Part("b", rubric="inline", points=2, answer="str", key_points=(KeyPoint("the idea", r"idea"),)),
         Part(rubric="first", name="c", points=1, answer="str"),
     ),
 )
@@ -28,10 +28,11 @@ PROBLEM = Problem(
 def test_rubrics_are_cut_and_the_rest_stays_as_written():
     out = strip_rubrics(DECLARATION)
     assert "rubric" not in out and "eigenvectors" not in out and "inline" not in out and "first" not in out
+    assert "key_points" not in out and "the idea" not in out
     assert 'Part("essay", points=4, answer="free response", kind="manual"),' in out
     assert 'Part("b", points=2, answer="str"),' in out
     assert 'Part(name="c", points=1, answer="str"),' in out
-    assert out.startswith('"""A problem."""\nfrom grader.problem import Part, Problem\n')
+    assert out.startswith('"""A problem."""\nfrom grader.problem import KeyPoint, Part, Problem\n')
     namespace = {}
     exec(compile(out, "decl", "exec"), namespace)  # our own declaration, cut: it still builds
     assert [p.rubric for p in namespace["PROBLEM"].parts] == ["", "", "", ""]

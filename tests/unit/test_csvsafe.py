@@ -53,7 +53,7 @@ def test_a_filled_sheet_is_read_back_for_the_student_as_graded(tmp_path, name):
     path = tmp_path / "manual_scores.csv"
     write_sheet(reports, path)
     rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
-    rows[1][3] = "3"
+    rows[1][rows[0].index("score")] = "3"
     for student_cell in (rows[1][0], name):
         rows[1][0] = student_cell
         with path.open("w", newline="", encoding="utf-8") as fh:
