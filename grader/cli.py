@@ -8,6 +8,7 @@ import time
 import traceback
 from pathlib import Path
 
+from grader import github
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.load import student_id
@@ -15,8 +16,10 @@ from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_
                            sheet_path, unlisted_rows, write_sheet)
 from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
+from grader.problem import listing
 from grader.pipeline import RunConfig, StopRequest, grade_many, grade_submission, load_problems, submissions_in
 from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
+from grader.seal import in_student_package
 from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.staff.groups import answer_groups, key_points_of
@@ -57,6 +60,8 @@ def cmd_check(args) -> int:
                        "public", course)
     report = grade_submission(path, problems, config)
     print(console_table(report))
+    if github.under_actions():
+        github.publish(report, path)  # the job summary and annotations; the exit status below fails the job
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
@@ -80,6 +85,10 @@ def cmd_grade(args) -> int:
     On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
     and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
     """
+    if in_student_package():
+        print("grader: this is a student package: it has the public checks only, so it cannot grade. "
+              "Grade in the course's repository; here, run `grader check` (or `make check`).", file=sys.stderr)
+        return 2
     with StopRequest() as stop:
         try:
             return _grade_batch(args, stop)
@@ -223,13 +232,21 @@ def cmd_manual(args) -> int:
     return 0
 
 
+def cmd_assign(args) -> int:
+    """Build the student package (public checks only, sealed; no answer in it) in DIST."""
+    from grader.staff.assign import build_package  # staff-only: a student package never needs it to check
+
+    if in_student_package():
+        print("grader: this is a student package already; build one from the course's repository.", file=sys.stderr)
+        return 2
+    built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
+    print(built.describe())
+    return 0
+
+
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
-    for p in load_problems():
-        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
-        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
-        for part in p.parts:
-            print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
+    print("\n".join(listing(load_problems())))
     return 0
 
 
@@ -267,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("out", help="the --out folder of `grader grade`")
     m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{STAFF}/{SHEET})")
     m.set_defaults(func=cmd_manual)
+    a = sub.add_parser("assign", help="build the student package: public checks only, sealed, no answer (staff)")
+    a.add_argument("dist", help="the folder to build it in (must be empty or missing, unless --force)")
+    a.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    a.add_argument("--zip", action="store_true", help="also write DIST.zip (for an LMS)")
+    a.add_argument("--force", action="store_true", help="replace what DIST holds (a .git folder in it is kept)")
+    a.set_defaults(func=cmd_assign)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

@@ -75,7 +75,7 @@ def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfi
 
     The one place such a report is built (a load failure, a grader failure at a stage, a grader crash).
     """
-    claims = {p.name: claims_of(p) for p in problems}
+    claims = {p.name: claims_of(p, graded=config.hidden) for p in problems}
     results = tuple(replace(r, status=status) for r in not_answered_results(problems, claims, config.hidden, why))
     return Report(student, config.mode, kind, results, score(problems, results), tuple(map(_stage, stages)),
                   load_error=load_error, sandboxed=config.sandbox.use_bwrap,

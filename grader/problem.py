@@ -15,6 +15,7 @@ from pathlib import Path
 from grader.errors import ConfigError, did_you_mean
 
 KINDS = ("value", "function", "manual")
+GRADED_MODULE = "graded_checks"  # problems/<p>/graded_checks.py: hidden and after-due claims, never in a package
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,15 @@ class Problem:
 
     @property
     def checks_path(self) -> Path:
-        """The file holding this problem's claims."""
+        """The file holding this problem's public claims."""
         assert self.root is not None
         return self.root / "checks.py"
+
+    @property
+    def graded_checks_path(self) -> Path:
+        """The staff-only file holding the claims that run only when grading (hidden, after_due), if any."""
+        assert self.root is not None
+        return self.root / f"{GRADED_MODULE}.py"
 
 
 def load_problem(package: str) -> Problem:
@@ -170,3 +177,14 @@ def select(problems: tuple[Problem, ...], names: list[str] | None) -> tuple[Prob
             raise ConfigError(f"No problem called {n!r}; known problems: {sorted(by_name)}." + did_you_mean(n, by_name))
         out.append(by_name[n])
     return tuple(out)
+
+
+def listing(problems: tuple[Problem, ...]) -> list[str]:
+    """The lines `grader problems` prints: each problem with its points, then each part's points, kind and answer."""
+    lines = []
+    for p in problems:
+        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
+        lines.append(f"{p.name}: {p.title} ({p.points:g} points{extra})")
+        for part in p.parts:
+            lines.append(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
+    return lines

@@ -25,7 +25,8 @@ import pytest
 from grader.claims import Claim
 from grader.errors import ConfigError, GraderError, NearMiss, Partial, StudentFault, did_you_mean
 from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG, CheckResult
-from grader.problem import Problem
+from grader.problem import GRADED_MODULE, Problem
+from grader.seal import package_manifest
 
 BROKEN_MESSAGE = ("This check could not run because of a problem on the grader's side; it scores 0 for now "
                   "and the course staff can see why.")
@@ -49,13 +50,48 @@ class Seeds:
         return cls("public", "public")
 
 
-def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
-    """The (function name, Claim) pairs declared in a problem's checks module, in file order."""
-    module = importlib.import_module(f"{problem.package}.checks")
+def _claims_in(module) -> list[tuple[str, Claim]]:
     found = [(name, obj.__claim__) for name, obj in vars(module).items()
              if inspect.isfunction(obj) and isinstance(getattr(obj, "__claim__", None), Claim)]
     found.sort(key=lambda item: getattr(module, item[0]).__code__.co_firstlineno)
     return found
+
+
+def claims_of(problem: Problem, graded: bool = True) -> list[tuple[str, Claim]]:
+    """The (function name, Claim) pairs of a problem: checks.py in file order, then graded_checks.py if it exists.
+
+    graded_checks.py holds the hidden and after-due claims, apart from the public ones, so that a
+    student package can leave it out whole; a package has none.
+    """
+    found = _claims_in(importlib.import_module(f"{problem.package}.checks"))
+    if graded and problem.graded_checks_path.is_file():
+        found += _claims_in(importlib.import_module(f"{problem.package}.{GRADED_MODULE}"))
+    return found
+
+
+def graded_only_points(problem: Problem) -> dict[str, tuple[float, int]]:
+    """{part: (points, how many claims)} of the claims that run only when grading, as declared (before scaling).
+
+    From graded_checks.py in the course's repository; in a student package, which has no such file,
+    from the totals `grader assign` wrote beside the sealed data (points and counts only, no names).
+    """
+    if problem.graded_checks_path.is_file():
+        out: dict[str, tuple[float, int]] = {}
+        for _, c in claims_of(problem):
+            if c.graded_only:
+                points, count = out.get(c.part, (0.0, 0))
+                out[c.part] = (points + c.points, count + 1)
+        return out
+    manifest = package_manifest(problem.package)
+    return {str(k): (float(v[0]), int(v[1])) for k, v in (manifest or {}).get("graded_points", {}).items()}
+
+
+def _claim_count(problem: Problem, part: str) -> int:
+    """How many claims the part has, the graded-only ones a student package lacks included."""
+    count = sum(1 for _, other in claims_of(problem) if other.part == part)
+    if not problem.graded_checks_path.is_file():
+        count += graded_only_points(problem).get(part, (0.0, 0))[1]
+    return count
 
 
 def claim_points(problem: Problem, c: Claim) -> float:
@@ -64,7 +100,7 @@ def claim_points(problem: Problem, c: Claim) -> float:
     A part declared with 0 points that the course gives points shares them equally among its claims.
     """
     part = problem.part(c.part)
-    count = sum(1 for _, other in claims_of(problem) if other.part == c.part) if part.shared_points else 0
+    count = _claim_count(problem, c.part) if part.shared_points else 0
     return part.claim_points(c.points, count)
 
 
@@ -76,12 +112,17 @@ def validate(problem: Problem) -> None:
         if c.part not in part_names:
             raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "
                               f"does not declare (parts: {part_names}).{did_you_mean(c.part, part_names)}")
+    # A student package has only the public claims: the graded ones count by their totals.
+    graded = graded_only_points(problem) if not problem.graded_checks_path.is_file() else {}
     for part in problem.parts:
         total = sum(claim_points(problem, c) for _, c in claims if c.part == part.name)
+        if part.name in graded:
+            points, count = graded[part.name]
+            total += part.claim_points(points / count, _claim_count(problem, part.name)) * count
         if abs(total - part.points) > 1e-9:
             raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
                               f"but its claims add up to {total:g}; make them agree.")
-        if not any(c.part == part.name for _, c in claims):
+        if not any(c.part == part.name for _, c in claims) and part.name not in graded:
             raise ConfigError(f"{problem.name}.{part.name} has no claim; every part needs at least one.")
 
 
@@ -233,8 +274,10 @@ def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seed
     """
     plugin = ClaimsPlugin(answers, problems, hidden, seeds, course, reveal)
     files = [str(p.checks_path) for p in problems]
-    args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
-                    "--no-header",
+    if hidden:  # graded-only claims live apart; a student's check does not run them
+        files += [str(p.graded_checks_path) for p in problems if p.graded_checks_path.is_file()]
+    args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o",
+                    f"python_files=checks.py {GRADED_MODULE}.py", "--no-header",
                     # A test function that returns a value is an error, never a pass (our own call of a claim
                     # raises ClaimReturnedValue; this covers anything pytest calls itself).
                     "-W", "error::pytest.PytestReturnNotNoneWarning",
@@ -249,7 +292,7 @@ def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seed
         notes.append(f"pytest exited with {code!r} after {time.perf_counter() - start:.1f}s:\n{sink.getvalue()[-3000:]}")
     results = []
     for problem in problems:
-        for fn, c in claims_of(problem):
+        for fn, c in claims_of(problem, graded=hidden):
             if c.graded_only and not hidden:
                 continue
             key = f"{problem.name}.{fn}"

@@ -10,6 +10,10 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+# The loss at numbers, the spectrum of XXᵀ and the minimum loss are properties the checks judge by
+# (problems/pca_autoencoder/properties.py); the reference uses them from there.
+from problems.pca_autoencoder.properties import gram_eigen, loss, min_loss  # noqa: F401
+
 m, n, k = sp.symbols("m n k", integer=True, positive=True)
 W1 = sp.MatrixSymbol("W1", k, m)
 W2 = sp.MatrixSymbol("W2", m, k)
@@ -33,25 +37,6 @@ def condition_residuals() -> tuple:
     """The residuals whose vanishing is each first-order condition: the two gradients."""
     g = gradients()
     return (g["grad_W1"], g["grad_W2"])
-
-
-def loss(W1v: np.ndarray, W2v: np.ndarray, Xv: np.ndarray) -> float:
-    """The loss at numeric matrices."""
-    r = Xv - W2v @ W1v @ Xv
-    return float(np.sum(r * r))
-
-
-def gram_eigen(Xv: np.ndarray):
-    """Eigenvalues (descending) and eigenvectors (columns) of X Xᵀ."""
-    vals, vecs = np.linalg.eigh(Xv @ Xv.T)
-    order = np.argsort(vals)[::-1]
-    return vals[order], vecs[:, order]
-
-
-def min_loss(Xv: np.ndarray, kv: int) -> float:
-    """The minimum of the loss: the sum of the m - k smallest eigenvalues of X Xᵀ."""
-    vals, _ = gram_eigen(Xv)
-    return float(np.sum(vals[kv:]))
 
 
 def pca_weights(Xv: np.ndarray, kv: int):

@@ -1,8 +1,11 @@
-"""Claims for Q3b: gradients and first-order conditions of the linear autoencoder, and PCA weights.
+"""Public claims for Q3b: gradients and first-order conditions of the linear autoencoder, and PCA weights.
 
 Expressions are read by `matexpr` (a Lark grammar, never evaluated as Python)
-and judged by what they mean: random evaluation against the reference
-gradients, which sympy derives from the loss in `reference/pca_autoencoder.py`.
+and judged by what they mean: their values at fixed random points against the
+true gradients' values there, sealed (grader.seal; seals.py derives them with
+sympy from the loss in `reference/pca_autoencoder.py`). PCA weights are judged by
+properties that need no solution (properties.py). The hidden claim is in
+graded_checks.py.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from grader.claims import claim
+from grader.seal import sealed
 from grader.counterexamples import first_failing, shrink_entries, snippet
 from grader.errors import FormatError, NearMiss, StudentCrash, Wrong
 from grader.types import Array, ListOf, STR, TupleOf, count_words
@@ -20,7 +24,7 @@ from problems.pca_autoencoder import matexpr
 from problems.pca_autoencoder.equivalence import (
     Reference, counterexample, diagnose, is_zero, ratio, residual, scaled, slip, transposed, values,
 )
-from reference import pca_autoencoder as ref
+from problems.pca_autoencoder import properties
 
 NAMES = {"grad_W1": "∂L/∂W1", "grad_W2": "∂L/∂W2"}
 SHAPE_OF = {"grad_W1": ("W1", ("k", "m")), "grad_W2": ("W2", ("m", "k"))}
@@ -28,11 +32,18 @@ SHAPE_OF = {"grad_W1": ("W1", ("k", "m")), "grad_W2": ("W2", ("m", "k"))}
 
 @lru_cache(maxsize=None)
 def references() -> dict:
-    """The sympy-derived gradients as typed trees, by part name."""
+    """The true gradients by part name, as sealed: their values at fixed points, not their formulas.
+
+    In the course's repository the expressions themselves come along (`exact`, `typed`), derived by sympy
+    from the loss in seals.py; a student package has the values only (grader.seal).
+    """
+    seal = sealed(__package__)
     out = {}
-    for part, expr in ref.gradients().items():
-        tree = matexpr.from_sympy(expr)
-        out[part] = Reference(NAMES[part], matexpr.typecheck(tree, "", SHAPE_OF[part][1]))
+    for part in NAMES:
+        arrays = seal.arrays(part)
+        at = lambda prefix: tuple(arrays[f"{prefix}{i}"] for i in range(sum(k.startswith(prefix) for k in arrays)))
+        out[part] = Reference(NAMES[part], SHAPE_OF[part][1], at("draw"), at("candidate"),
+                              seal.live(f"{part} exact"), seal.live(f"{part} typed"))
     return out
 
 
@@ -76,7 +87,7 @@ def _equals_gradient(answers, part):
     target = refs[part]
     if typed.shape is not None and typed.shape == transposed(target).shape != target.shape:
         # Shaped like the transpose: a near miss when it is (a multiple of) the transposed gradient.
-        c = ratio(values(typed), values(transposed(target).typed))
+        c = ratio(values(typed), transposed(target).values())
         if c is not None and c != 0:
             raise NearMiss(f"a transpose: yours equals the transpose of {scaled(c, target.name)}, which is "
                            f"{matexpr.show_shape(typed.shape)}; {target.name} has the shape of "
@@ -84,7 +95,7 @@ def _equals_gradient(answers, part):
                            got=matexpr.to_text(typed.tree))
     if typed.shape != target.shape:
         read_gradient(answers, part)  # raises the shape claim's FormatError: the form gates this claim
-    c = ratio(values(typed), values(target.typed))
+    c = ratio(values(typed), target.values())
     if c is not None and abs(c - 1) <= 1e-9:
         return
     if c is not None and c != 0:
@@ -162,7 +173,7 @@ def _matches(res: matexpr.Typed, target: Reference) -> bool:
     """Whether a residual is a nonzero multiple of the target residual or of its transpose."""
     for candidate in (target, transposed(target)):
         if res.shape == candidate.shape:
-            c = ratio(values(res), values(candidate.typed))
+            c = ratio(values(res), candidate.values())
             if c is not None and c != 0:
                 return True
     return False
@@ -251,27 +262,6 @@ def _dims(a: np.ndarray) -> str:
     return "×".join(str(d) for d in a.shape)
 
 
-def gradient_values(W1, W2, X):
-    """The reference gradients (derived by sympy) evaluated at numeric matrices."""
-    k, m = W1.shape
-    point = {"W1": W1, "W2": W2, "X": X}
-    sizes = {"m": m, "n": X.shape[1], "k": k}
-    refs = references()
-    return tuple(matexpr.evaluate(refs[p].typed.tree, point, sizes) for p in ("grad_W1", "grad_W2"))
-
-
-def gradient_size(W1, W2, X) -> float:
-    """How large the gradients are relative to the size of their terms (0 at a critical point)."""
-    g1, g2 = gradient_values(W1, W2, X)
-    C = X @ X.T
-    # Each gradient is a difference of two terms; compare it with the larger of them.
-    t1 = max(np.linalg.norm(2 * W2.T @ W2 @ W1 @ C), np.linalg.norm(2 * W2.T @ C))
-    t2 = max(np.linalg.norm(2 * W2 @ W1 @ C @ W1.T), np.linalg.norm(2 * C @ W1.T))
-    r1 = 0.0 if t1 == 0 else np.linalg.norm(g1) / t1
-    r2 = 0.0 if t2 == 0 else np.linalg.norm(g2) / t2
-    return float(max(r1, r2))
-
-
 CRITICAL_TOL = 1e-6
 LOSS_RTOL = 1e-6
 ORTHO_TOL = 1e-6
@@ -291,7 +281,7 @@ def _rank(W: np.ndarray) -> int:
 
 def judge_critical_point(X, k, W1, W2) -> None:
     """Wrong unless both gradients vanish at (W1, W2) and W2 has rank k (W1 = W2 = 0 is a critical point of any data)."""
-    r = gradient_size(W1, W2, X)
+    r = properties.gradient_size(W1, W2, X)
     if r > CRITICAL_TOL:
         raise Wrong(f"the gradients do not vanish at your W1, W2: they are {r:.2g} of the size of their terms "
                     f"(at most {CRITICAL_TOL:g} allowed)")
@@ -303,15 +293,15 @@ def judge_critical_point(X, k, W1, W2) -> None:
 
 def judge_minimum_loss(X, k, W1, W2) -> None:
     """Wrong unless the loss is the sum of the m − k smallest eigenvalues of XXᵀ."""
-    best = ref.min_loss(X, k)
-    got = ref.loss(W1, W2, X)
+    best = properties.min_loss(X, k)
+    got = properties.loss(W1, W2, X)
     scale = float(np.trace(X @ X.T))
     if abs(got - best) <= LOSS_RTOL * scale:
         return
     higher = got - best
-    vals, _ = ref.gram_eigen(X)
+    vals, _ = properties.gram_eigen(X)
     above = f" ({100 * higher / best:.1f}% above the minimum {best:.4g})" if best > 0 else f" (the minimum is {best:.4g})"
-    if gradient_size(W1, W2, X) <= CRITICAL_TOL and np.linalg.matrix_rank(W2) == k:
+    if properties.gradient_size(W1, W2, X) <= CRITICAL_TOL and np.linalg.matrix_rank(W2) == k:
         q, _ = np.linalg.qr(W2)
         captured = np.sort(np.linalg.eigvalsh(q.T @ X @ X.T @ q))[::-1]
         raise Wrong(f"these are eigenvectors of XXᵀ, but not the top {k}: they capture the eigenvalues "
@@ -319,27 +309,6 @@ def judge_minimum_loss(X, k, W1, W2) -> None:
                     f"{higher:.4g}{above}")
     raise Wrong(f"your W1, W2 do not minimize the loss: it is {got:.6g}, the minimum is {best:.6g} "
                 f"(higher by {higher:.4g})")
-
-
-def judge_orthonormal_and_tied(X, k, W1, W2) -> None:
-    """Wrong unless W2 = W1ᵀ with orthonormal columns at a critical point (the signs of the columns are free)."""
-    untied = np.linalg.norm(W2 - W1.T) / max(np.linalg.norm(W2), 1e-300)
-    skew = np.linalg.norm(W2.T @ W2 - np.eye(k))
-    if untied <= ORTHO_TOL and skew <= ORTHO_TOL:
-        if gradient_size(W1, W2, X) > CRITICAL_TOL:
-            # Any orthonormal Q gives W2 = W1ᵀ = Q: only eigenvectors of XXᵀ make it a PCA solution.
-            raise Wrong("W2 = W1ᵀ with orthonormal columns, but not eigenvectors of XXᵀ: the gradients do not "
-                        "vanish there, so this is not a PCA solution")
-        return
-    at_minimum = abs(ref.loss(W1, W2, X) - ref.min_loss(X, k)) <= LOSS_RTOL * float(np.trace(X @ X.T))
-    if at_minimum:
-        _, vecs = ref.gram_eigen(X)
-        A = W1 @ vecs[:, :k]
-        s = np.linalg.svd(A, compute_uv=False)
-        raise Wrong(f"this is a minimum, but not the orthonormal one: W1 = A U_kᵀ and W2 = U_k A⁻¹ with A "
-                    f"having singular values {_nums(s)}; PCA takes A orthogonal (W2 = W1ᵀ = U_k up to signs)")
-    raise Wrong(f"W2 should equal W1ᵀ and have orthonormal columns: ‖W2 − W1ᵀ‖/‖W2‖ = {untied:.3g}, "
-                f"‖W2ᵀW2 − I‖ = {skew:.3g}")
 
 
 def judge_shapes(X, k, W1, W2) -> None:
@@ -362,19 +331,12 @@ def _well_posed(X) -> bool:
     return bool(np.all(np.diff(vals) > 1e-9 * max(float(vals[-1]), 1.0)))
 
 
-def _reference_passes(X, k, judge) -> bool:
-    """Whether the reference PCA passes `judge` on (X, k): only then is (X, k) a fair counterexample."""
-    try:
-        judge(X, k, *ref.pca_weights(X, k))
-    except Wrong:
-        return False
-    return True
-
-
-def _smallest_failure(answers, rng, X, k, judge, fault, took: float):
+def _smallest_failure(answers, rng, X, k, judge, fault, took: float, fair=None):
     """The smallest (X, k) where pca_weights fails as `fault` did, with its fault: sizes first, then entries.
 
-    Each try gets a few times what the first call took (smaller data should not take longer).
+    Each try gets a few times what the first call took (smaller data should not take longer). Only
+    well-posed data is tried (XXᵀ with distinct eigenvalues), on which PCA's weights pass every public
+    judge; `fair(X, k)`, when given, must hold too (a graded check asks the reference whether it passes).
     """
     started = time.perf_counter()
     timeout = min(PCA_TIMEOUT_S, max(5.0, 3 * took))
@@ -384,7 +346,7 @@ def _smallest_failure(answers, rng, X, k, judge, fault, took: float):
     def fails(X_try, k_try) -> bool:
         if time.perf_counter() - started > SHRINK_SECONDS or not _well_posed(X_try):
             return False
-        if not _reference_passes(X_try, k_try, judge):
+        if fair is not None and not fair(X_try, k_try):
             return False
         f = _attempt(answers, X_try, k_try, judge, timeout)
         if type(f) is not same or getattr(f, "timed_out", False):
@@ -404,7 +366,7 @@ def _smallest_failure(answers, rng, X, k, judge, fault, took: float):
     return X_small, k_small, found.get((X_small.tobytes(), X_small.shape, k_small), fault)
 
 
-def pca_claim(answers, rng, judge) -> None:
+def pca_claim(answers, rng, judge, fair=None) -> None:
     """Run pca_weights on random data and judge it; on failure, show the smallest input that fails the same way."""
     X, k = random_data(rng)
     started = time.perf_counter()
@@ -414,7 +376,7 @@ def pca_claim(answers, rng, judge) -> None:
     if isinstance(fault, StudentCrash) and fault.timed_out:
         raise fault  # a hang is not retried on other inputs: each costs the full timeout
     took = time.perf_counter() - started
-    X_small, k_small, small_fault = _smallest_failure(answers, rng, X, k, judge, fault, took)
+    X_small, k_small, small_fault = _smallest_failure(answers, rng, X, k, judge, fault, took, fair)
     message = (f"{small_fault.message}\nsmallest counterexample:\n"
                + snippet((("X", X_small),), f"W1, W2 = pca_weights(X, {k_small})"))
     raise type(small_fault)(message)
@@ -428,7 +390,7 @@ def pca_weights_returns_matrices_of_the_right_shapes(answers, rng):
 
 @claim("pca_weights", points=1, description="is a critical point of rank k: both gradients vanish")
 def pca_weights_is_a_critical_point(answers, rng):
-    """Both reference gradients vanish at the returned weights, and W2 has rank k."""
+    """Both gradients of the loss vanish at the returned weights, and W2 has rank k."""
     pca_claim(answers, rng, judge_critical_point)
 
 
@@ -436,13 +398,6 @@ def pca_weights_is_a_critical_point(answers, rng):
 def pca_weights_reaches_the_minimum_loss(answers, rng):
     """The loss equals the sum of the m − k smallest eigenvalues of XXᵀ."""
     pca_claim(answers, rng, judge_minimum_loss)
-
-
-@claim("pca_weights", points=1, visibility="hidden",
-       description="is the PCA solution: W2 = W1ᵀ with orthonormal columns")
-def pca_weights_are_orthonormal_and_tied(answers, rng):
-    """W2 = W1ᵀ and W2ᵀW2 = I_k at a critical point (the signs of the columns are free)."""
-    pca_claim(answers, rng, judge_orthonormal_and_tied)
 
 
 def _nums(xs) -> str:

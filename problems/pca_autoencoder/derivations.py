@@ -20,7 +20,7 @@ A statement with three sides or more is a chain: each step is checked. One
 with two sides is a step when it is an identity by its form (a trace, a norm,
 the loss, a gradient or a derivative on a side, or no free W1, W2 once the
 chat's substitution is made) or when it holds at random W1, W2; otherwise it
-is a condition (W2ᵀW2W1XXᵀ = W2ᵀXXᵀ holds only at some points) and is not
+is a condition (a first-order condition holds only at some points) and is not
 judged. Each step holds, does not hold (the shapes differ or cannot be
 multiplied, or the values differ: with the smallest counterexample found), or
 could not be read (with what was not understood).

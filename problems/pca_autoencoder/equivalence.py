@@ -9,9 +9,10 @@ one that explains the answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
@@ -97,15 +98,31 @@ def show_factor(c: float) -> str:
 
 @dataclass(frozen=True)
 class Reference:
-    """A named reference expression (e.g. '∂L/∂W1') with its values at the draws."""
+    """A named reference expression (e.g. '∂L/∂W1'): its shape and its values at the draws and counterexample points.
+
+    Its formula is not needed to judge an answer: the values at the fixed points are. In the course's
+    repository `exact` also evaluates it anywhere (so that a counterexample can be shrunk) and `typed` is
+    the expression itself; in a student package both are None and only the sealed values exist.
+    """
 
     name: str
-    typed: Typed
+    shape: tuple
+    at_draws: tuple  # its value at each of draws()
+    at_candidates: tuple = ()  # its value at each of counterexample_candidates()
+    exact: Callable | None = field(default=None, compare=False)  # Draw -> value (course repository only)
+    typed: Typed | None = field(default=None, compare=False)  # the expression (course repository only)
 
-    @property
-    def shape(self):
-        """Its shape."""
-        return self.typed.shape
+    def values(self) -> list:
+        """Its values at the draws, as `values` gives them for an answer."""
+        return list(self.at_draws)
+
+
+def reference_of(name: str, typed: Typed) -> Reference:
+    """The Reference of a typed expression: its values at the draws and at the counterexample points, and itself."""
+    def exact(point: Draw):
+        return values(typed, [point])[0]
+    return Reference(name, typed.shape, tuple(values(typed)),
+                     tuple(exact(_as_draw(env)) for env in counterexample_candidates()), exact, typed)
 
 
 def same(a: Typed, b: Typed) -> bool:
@@ -120,7 +137,10 @@ def _close(a_vals, b_vals) -> bool:
 
 def transposed(ref: Reference) -> Reference:
     """The transpose of a reference, named as such."""
-    return Reference(f"({ref.name})ᵀ", Typed(T(ref.typed.tree), (ref.shape[1], ref.shape[0])))
+    exact = None if ref.exact is None else (lambda point, f=ref.exact: np.asarray(f(point)).T)
+    typed = None if ref.typed is None else Typed(T(ref.typed.tree), (ref.shape[1], ref.shape[0]))
+    return Reference(f"({ref.name})ᵀ", (ref.shape[1], ref.shape[0]), tuple(np.asarray(v).T for v in ref.at_draws),
+                     tuple(np.asarray(v).T for v in ref.at_candidates), exact, typed)
 
 
 def scaled(c: float, name: str) -> str:
@@ -168,7 +188,7 @@ def diagnose(tree: Node, text: str, target: Reference, others: tuple = ()) -> st
         for ref in (target, *others):
             if typed.shape != ref.shape:
                 continue
-            c = ratio(values(typed), values(ref.typed))
+            c = ratio(values(typed), ref.values())
             if c is None or c == 0:
                 continue
             if not label:
@@ -192,38 +212,55 @@ POINTS_PER_SIZE = 8
 MAX_SHRINK_TRIES = 200  # evaluating two small expressions is cheap
 
 
+def _as_draw(env: dict) -> Draw:
+    k, m = env["W1"].shape
+    return Draw({"m": m, "n": env["X"].shape[1], "k": k}, env)
+
+
+@lru_cache(maxsize=None)
+def counterexample_candidates() -> tuple:
+    """The small integer points a counterexample is looked for at, smallest sizes first (fixed: seed 7)."""
+    rng = np.random.default_rng(7)
+    out = []
+    for m, n, k in COUNTEREXAMPLE_SIZES:
+        for _ in range(POINTS_PER_SIZE):
+            out.append({"W1": rng.integers(-2, 3, (k, m)), "W2": rng.integers(-2, 3, (m, k)),
+                        "X": rng.integers(-2, 3, (m, n))})
+    return tuple(out)
+
+
 def counterexample(typed: Typed, ref: Reference) -> str | None:
     """The smallest integer point where the answer and the reference differ, as copy-pasteable Python.
 
-    Sizes first (the smallest m, n, k where some small-integer point differs),
-    then the entries, each moved toward 0 while the two still differ.
+    Sizes first (the smallest m, n, k where one of the fixed small-integer points differs), then, where
+    the reference can be evaluated anywhere (the course's repository), the entries, each moved toward 0
+    while the two still differ. A student package has the reference's values at the fixed points only,
+    so there the point is not shrunk.
     """
-    def differs(env: dict) -> bool:
-        k, m = env["W1"].shape
-        point = Draw({"m": m, "n": env["X"].shape[1], "k": k}, env)
+    def differs_at(env: dict, right) -> bool:
         try:
-            (mine,), (right,) = values(typed, [point]), values(ref.typed, [point])
+            (mine,) = values(typed, [_as_draw(env)])
         except FormatError:  # grew too large to evaluate: not a usable counterexample
             return False
+        right = np.asarray(right, dtype=float)
         return mine.shape == right.shape and not np.allclose(mine, right, rtol=1e-9, atol=1e-9)
 
-    rng = np.random.default_rng(7)
-
-    def candidates():
-        for m, n, k in COUNTEREXAMPLE_SIZES:
-            for _ in range(POINTS_PER_SIZE):
-                yield {"W1": rng.integers(-2, 3, (k, m)), "W2": rng.integers(-2, 3, (m, k)), "X": rng.integers(-2, 3, (m, n))}
-
-    found = first_failing(candidates(), differs, len(COUNTEREXAMPLE_SIZES) * POINTS_PER_SIZE)
-    if found is None:
+    candidates = counterexample_candidates()
+    index = first_failing(range(len(candidates)), lambda i: differs_at(candidates[i], ref.at_candidates[i]),
+                          len(candidates))
+    if index is None:
         return None
-    env = shrink_entries(found, differs, MAX_SHRINK_TRIES, roundings=())
+    env = candidates[index]
+    if ref.exact is not None:
+        env = shrink_entries(env, lambda e: differs_at(e, ref.exact(_as_draw(e))), MAX_SHRINK_TRIES, roundings=())
+        right = ref.exact(_as_draw(env))
+    else:
+        right = ref.at_candidates[index]
     k, m = env["W1"].shape
-    point = Draw({"m": m, "n": env["X"].shape[1], "k": k}, env)
-    (mine,), (right,) = values(typed, [point]), values(ref.typed, [point])
+    (mine,) = values(typed, [_as_draw(env)])
     return (f"m={m}, n={env['X'].shape[1]}, k={k}\nimport numpy as np\n"
             + "\n".join(f"{name} = {python_literal(env[name])}" for name in ("W1", "W2", "X"))
-            + f"\nyours gives {_ints(mine)}; {ref.name} is {_ints(right)}")
+            + f"\nyours gives {_ints(mine)}; {ref.name} is {_ints(np.asarray(right, dtype=float))}")
 
 
 def _ints(a: np.ndarray) -> str:

@@ -1,4 +1,9 @@
-"""Claims for the l2-regularized linear autoencoder (objective (6) of the answer contract)."""
+"""Public claims for the l2-regularized linear autoencoder (objective (6) of the answer contract).
+
+The short answers' paying claims, and the hidden checks of build_model and train, are in
+graded_checks.py (staff-only). train is judged by properties of the minimizer that need no
+solution (properties.py: its singular values, the optimum loss, the spectrum of X Xᵀ/n).
+"""
 from __future__ import annotations
 
 import time
@@ -27,15 +32,13 @@ PUBLIC_MODEL = (7, 3)
 # ---------------------------------------------------------------- short answers
 #
 # Each short answer has one right value, so the claim that pays for it runs only when a TA grades
-# (after_due: its feedback, with the reason, is in the graded report); a public check would hand the answer
-# to anyone running it. The public claims are worth 0 points: they say whether the answer has the form the
-# contract asks for (an int, a string naming an option, a list of strings), and the paying claims raise the
-# same FormatError when it does not.
+# (after_due, in graded_checks.py: its feedback, with the reason, is in the graded report); a public check
+# would hand the answer to anyone running it. The public claims are worth 0 points: they say whether the
+# answer has the form the contract asks for (an int, a string naming an option, a list of strings), and the
+# paying claims raise the same FormatError when it does not.
 
 LOSSES = ", ".join(repr(name) for name in normalize.LOSS_OPTIONS.values())
 OPTION_LIST = ", ".join(repr(o) for o in normalize.OPTIONS)
-PRODUCT = ("(6) reconstructs X as W2W1X: the encoder W1 (k×m), then the decoder W2 (m×k), one nn.Linear each "
-           "and nothing in between")
 
 
 def read_layer_count(answers) -> int:
@@ -94,56 +97,10 @@ def layer_count_is_an_int(answers):
     read_layer_count(answers)
 
 
-@claim("num_linear_layers", points=1, visibility="after_due", description="the layer count matches the model of (6)")
-def layer_count_matches_the_model_of_6(answers, reveal):
-    """The count is the number of weight matrices of (6)."""
-    count = read_layer_count(answers)
-    if count == 2:
-        return
-    if count <= 0:
-        why = f"{count} is not a number of layers a network can have"
-    elif count == 1:
-        why = "one linear layer would be one weight matrix, but (6) has two factors"
-    else:
-        why = f"{count} linear layers would be {count} weight matrices, but (6) has only W1 and W2"
-    raise Wrong(f"{why}. {PRODUCT}" + (", so 2 linear layers." if reveal else "."), got=count)
-
-
-LOSS_REASONS = {
-    "l1loss": "nn.L1Loss measures absolute errors |x − x̂|, but the reconstruction term of (6), "
-              "(1/n)‖X − W2W1X‖_F², adds up squared errors",
-    "crossentropyloss": "nn.CrossEntropyLoss compares class scores with class labels; here each sample is its own "
-                        "real-valued target, and (6) measures the squared error ‖x − W2W1x‖²",
-}
-
-
 @claim("loss_function", points=0, description="names one of the three losses")
 def loss_is_one_of_the_three(answers):
     """loss_function is a string naming nn.L1Loss, nn.MSELoss or nn.CrossEntropyLoss (a gate)."""
     read_loss(answers)
-
-
-@claim("loss_function", points=1, visibility="after_due", description="the loss gives the reconstruction term of (6)")
-def loss_matches_the_reconstruction_term(answers, reveal):
-    """The named loss is the squared error of (6)."""
-    key = read_loss(answers)
-    if key == "mseloss":
-        return
-    tail = (" (nn.MSELoss, up to a constant factor that the learning rate and the weight decay absorb)."
-            if reveal else ".")
-    raise Wrong(LOSS_REASONS[key] + tail, got=normalize.LOSS_OPTIONS[key])
-
-
-# Why each option is or is not needed to optimize (6) exactly, for the feedback.
-OPTION_REASONS = {
-    "weight decay": "the penalty λ(‖W1‖_F² + ‖W2‖_F²) of (6) is what weight decay adds (its gradient, in the "
-                    "optimizer's update)",
-    "sgd optimizer": "the training asked for is SGD-style (one sample or batch at a time), and torch.optim.SGD's "
-                     "weight_decay is what applies the penalty of (6)",
-    "dropout": "dropout zeroes random units while training, which changes the objective: (6) has no noise",
-    "layer norm": "layer norm rescales each sample's activations, a step (6) does not have",
-    "batch norm": "batch norm normalizes with batch statistics and adds parameters, which (6) does not have",
-}
 
 
 @claim("needed_to_optimize_exactly", points=0, description="is a list of strings")
@@ -152,61 +109,10 @@ def choices_are_a_list_of_strings(answers):
     read_choices(answers)
 
 
-@claim("needed_to_optimize_exactly", points=5, visibility="after_due",
-       description="each option is chosen exactly when needed")
-def each_option_is_chosen_exactly_when_needed(answers, reveal):
-    """Each of the five options is graded on its own: chosen when needed, left out otherwise (1 point each).
-
-    Which options are wrong is named only when `reveal`: before the due date it would give the choice away.
-    """
-    items = read_choices(answers)
-    if not items:
-        # Per-option credit for an empty list would pay for options "correctly left out" by saying nothing.
-        raise Wrong("no option is chosen: an empty list is not an answer, so it earns nothing")
-    chosen, unknown = set(), []
-    for item in items:
-        option = normalize.option_name(item)
-        if option is None:
-            unknown.append(item)
-        else:
-            chosen.add(option)
-    wrong = []
-    for option in normalize.OPTIONS:
-        if option in chosen and option not in normalize.NEEDED:
-            wrong.append(f"{option!r} (chosen, but not needed: {OPTION_REASONS[option]})")
-        elif option not in chosen and option in normalize.NEEDED:
-            wrong.append(f"{option!r} (needed, but not chosen: {OPTION_REASONS[option]})")
-    notes = []
-    if unknown:
-        notes.append(f"Not one of the five options (ignored): {', '.join(repr(u) for u in unknown)}.")
-    if not wrong:
-        # All five options are graded right; stray entries (say "Adam") cost nothing.
-        return
-    right = len(normalize.OPTIONS) - len(wrong)
-    summary = (f"{right} of 5 options right; wrong on: {'; '.join(wrong)}." if reveal else
-               f"{right} of 5 options right (each option is graded on its own; the graded report says which).")
-    message = "\n".join([summary] + notes)
-    if right == 0:
-        raise Wrong(message)
-    raise Partial(right / len(normalize.OPTIONS), message)
-
-
 @claim("orthonormal_bias", points=0, description="is a yes or a no")
 def verdict_is_a_yes_or_a_no(answers):
     """orthonormal_bias is a string reading as yes or no (a gate)."""
     read_verdict(answers)
-
-
-@claim("orthonormal_bias", points=1, visibility="after_due", description="the verdict on the inductive bias is right")
-def verdict_on_the_inductive_bias_is_right(answers, reveal):
-    """The verdict is read from yes/no/true/false, also at the start of a sentence."""
-    if read_verdict(answers):
-        return
-    raise Wrong("for a fixed product W2W1, the penalty λ(‖W1‖_F² + ‖W2‖_F²) is λ times the sum of the squared "
-                "singular values of both factors, which is least for two factors of equal singular values (a² + b² ≥ 2ab); "
-                "at the minimizer of (6) the singular values of W2 are √(1 − λ/s_i) (s_i the top eigenvalues of "
-                "XXᵀ/n), close to 1 for a small λ, so the columns of W2 are nearly orthonormal"
-                + (": the answer is yes." if reveal else "."), got="no")
 
 
 @claim("orthonormal_argument", points=4, description="an argument is given (graded by a TA)")
@@ -256,14 +162,6 @@ def check_model(answers, m: int, k: int) -> None:
 def build_model_is_two_bias_free_linear_layers(answers):
     """build_model(7, 3) is Linear(7->3, no bias) then Linear(3->7, no bias), run on a 7-vector and a batch."""
     check_model(answers, *PUBLIC_MODEL)
-
-
-@claim("build_model", points=1, visibility="hidden", description="build_model follows other sizes (m, k)")
-def build_model_follows_other_sizes(answers, rng):
-    """build_model(m, k) for other sizes, so that the sizes are not hard-coded."""
-    m = int(rng.integers(9, 13))
-    k = int(rng.integers(2, 5))
-    check_model(answers, m, k)
 
 
 # ---------------------------------------------------------------- train
@@ -378,7 +276,3 @@ def trained_weights_reach_the_minimizer_of_6(answers, rng):
     check_training(answers, sample_case(rng, **PUBLIC_TRAIN), rng)
 
 
-@claim("train", points=5, visibility="hidden", description="trained weights reach the minimizer of (6) on other data")
-def trained_weights_reach_the_minimizer_on_other_data(answers, rng):
-    """The same on data of another size, rank and penalty (staff-only feedback: no counterexample search)."""
-    check_training(answers, sample_case(rng, **HIDDEN_TRAIN))

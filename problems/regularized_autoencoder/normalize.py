@@ -11,7 +11,6 @@ import re
 
 # The five options of the select-all question, in the order of the homework.
 OPTIONS = ("weight decay", "dropout", "layer norm", "batch norm", "sgd optimizer")
-NEEDED = frozenset({"weight decay", "sgd optimizer"})
 
 # Spellings a student may use for each option, after `squash` (lowercase,
 # no spaces, underscores, hyphens or dots, no torch.nn./nn./optim. prefixes).

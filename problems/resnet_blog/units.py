@@ -1,8 +1,8 @@
-"""Parse times and accuracies written with or without units ("26 s", "0.43 min", "94%", 0.94).
+"""Parse times and accuracies written with or without units ("45 s", "0.75 min", "87%", 0.87).
 
 A small hand-written grammar (regular expressions, no eval): a number, optionally
 preceded by "about"/"~" and followed by a unit. Times may also be "m:ss" or a
-sum such as "5 min 41 s".
+sum such as "2 min 5 s".
 """
 from __future__ import annotations
 
@@ -80,10 +80,10 @@ def parse_time(value) -> float:
 
 
 def parse_accuracy(value) -> tuple[float, bool]:
-    """(fraction, was_percent) from 0.94, 94, "94%" or "94 percent".
+    """(fraction, was_percent) from 0.87, 87, "87%" or "87 percent".
 
     A bare number up to 1 is a fraction and above 1 a percentage; `was_percent`
-    says the answer carried a percent sign or word (so "0.94%" means 0.0094).
+    says the answer carried a percent sign or word (so "0.87%" means 0.0087).
     """
     if type(value) is not str:
         x = _check_number(value, "an accuracy", ACCURACY_FORMS)
@@ -102,10 +102,10 @@ def parse_accuracy(value) -> tuple[float, bool]:
 
 
 def show_seconds(seconds: float) -> str:
-    """'26 s', '25.8 s': seconds for messages, without float noise."""
+    """'45 s', '44.5 s': seconds for messages, without float noise."""
     return f"{seconds:.4g} s" if seconds < 1000 else f"{seconds:.0f} s"
 
 
 def show_percent(fraction: float) -> str:
-    """'94 %', '94.1 %': a fraction as a percentage for messages."""
+    """'87 %', '87.5 %': a fraction as a percentage for messages."""
     return f"{100 * fraction:.4g} %"

@@ -24,7 +24,7 @@ _SUB = str.maketrans("₁₂₃₄₅", "12345")
 
 
 def tokens_from_line(line: str) -> list:
-    """'<sos>, I, see, a, dog' → ['<sos>', 'I', 'see', 'a', 'dog'] (commas, arrows or bars separate)."""
+    """'<sos>, the, cat' → ['<sos>', 'the', 'cat'] (commas, arrows or bars separate)."""
     line = line.replace("&lt;", "<").replace("&gt;", ">").replace("\\langle", "<").replace("\\rangle", ">")
     parts = re.split(r"\s*(?:,|→|->|\|)\s*", line.strip().strip("[]()"))
     return [p.strip().strip("'\"") for p in parts if p.strip().strip("'\"")]

@@ -2,6 +2,7 @@
 import pytest
 
 from problems.pca_autoencoder import checks as C
+from problems.pca_autoencoder import graded_checks as G
 from tests.unit.test_pca_checks import (
     FakeAnswers, pca_bottom, pca_gram_of_samples, pca_mixed, pca_random_orthonormal, pca_zero, run_claim,
 )
@@ -50,7 +51,7 @@ MESSAGES = [
      'first_order_conditions: expected a list of 2 strings, got a list of 1'),
     (C.pca_weights_reaches_the_minimum_loss, {'pca_weights': pca_bottom},
      'these are eigenvectors of XXᵀ, but not the top 1: they capture the eigenvalues [0] where the top 1 are [1]; the loss is higher by 1 (the minimum is 0)\nsmallest counterexample:\nimport numpy as np\nX = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])\nW1, W2 = pca_weights(X, 1)'),
-    (C.pca_weights_are_orthonormal_and_tied, {'pca_weights': pca_mixed},
+    (G.pca_weights_are_orthonormal_and_tied, {'pca_weights': pca_mixed},
      'this is a minimum, but not the orthonormal one: W1 = A U_kᵀ and W2 = U_k A⁻¹ with A having singular values [1.618, 0.618]; PCA takes A orthogonal (W2 = W1ᵀ = U_k up to signs)\nsmallest counterexample:\nimport numpy as np\nX = np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -1.0], [0.0, -1.0, 0.0, 1.0]])\nW1, W2 = pca_weights(X, 2)'),
     (C.pca_weights_returns_matrices_of_the_right_shapes, {'pca_weights': pca_gram_of_samples},
      'for X of shape 2×3 (m=2 features, n=3 samples) and k=1, W1 should be 1×2 and W2 2×1; yours are 1×3 and 3×1\nthey are n-dimensional: eigenvectors of XᵀX (n×n) instead of XXᵀ (m×m)? The columns of X are the samples\nsmallest counterexample:\nimport numpy as np\nX = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])\nW1, W2 = pca_weights(X, 1)'),
@@ -67,7 +68,7 @@ MESSAGES = [
      'your expression does not equal ∂L/∂W1\ngot: W2.T\nsmallest counterexample:\nm=2, n=3, k=1\nimport numpy as np\nW1 = np.array([[0, 0]])\nW2 = np.array([[0], [1]])\nX = np.array([[0, 0, 0], [0, 0, 0]])\nyours gives [[0, 1]]; ∂L/∂W1 is [[0, 0]]'),
     (C.pca_weights_is_a_critical_point, {'pca_weights': pca_zero},
      "the gradients vanish, but W2 has rank 0 < k = 1: a rank-deficient critical point (W1 = W2 = 0 is one for any X) says nothing about PCA; PCA's critical points have rank k\nsmallest counterexample:\nimport numpy as np\nX = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])\nW1, W2 = pca_weights(X, 1)"),
-    (C.pca_weights_are_orthonormal_and_tied, {'pca_weights': pca_random_orthonormal},
+    (G.pca_weights_are_orthonormal_and_tied, {'pca_weights': pca_random_orthonormal},
      'W2 = W1ᵀ with orthonormal columns, but not eigenvectors of XXᵀ: the gradients do not vanish there, so this is not a PCA solution\nsmallest counterexample:\nimport numpy as np\nX = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])\nW1, W2 = pca_weights(X, 1)'),
 ]
 

@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 from grader.errors import StudentFault
-from problems.seq2seq_translation import checks
+from problems.seq2seq_translation import checks, graded_checks
 from tests.fakes import FakeAnswers
 
 
@@ -105,7 +105,7 @@ def hidden(fn) -> str:
     import numpy as np
 
     with pytest.raises(StudentFault) as info:
-        checks.decoder_inputs_holds_for_any_sentences(Static(decoder_inputs=fn), np.random.default_rng(0))
+        graded_checks.decoder_inputs_holds_for_any_sentences(Static(decoder_inputs=fn), np.random.default_rng(0))
     return info.value.message
 
 

@@ -8,8 +8,9 @@ from grader.errors import FormatError, NearMiss, NotAnswered, Partial, StudentFa
 from problems.pca_autoencoder import PROBLEM
 from tests.fakes import FakeAnswers, call_claim
 from problems.pca_autoencoder import checks as C
+from problems.pca_autoencoder import graded_checks as G
 
-CLAIMS = [f for f in vars(C).values() if callable(f) and hasattr(f, "__claim__")]
+CLAIMS = [f for m in (C, G) for f in vars(m).values() if callable(f) and hasattr(f, "__claim__")]
 
 
 def run_claim(fn, answers, seed=0):

@@ -11,6 +11,7 @@ from grader.problem import load_problem
 from grader.run_checks import claims_of, validate
 from grader.types import count_words
 from problems.resnet_blog import checks, facts, speedrun
+from problems.resnet_blog import graded_checks
 from tests.fakes import FakeAnswers, call_claim
 
 ESSAY = " ".join(["word"] * 100)
@@ -44,8 +45,8 @@ def test_public_claims_do_not_give_the_facts_away():
 
 
 FACT_CLAIMS = [checks.baseline_is_a_readable_time_and_accuracy, checks.final_is_a_readable_time_and_accuracy,
-               checks.baseline_time_is_where_the_series_started, checks.baseline_accuracy_is_the_series_threshold,
-               checks.final_time_is_where_the_series_ended, checks.final_accuracy_is_the_series_threshold]
+               graded_checks.baseline_time_is_where_the_series_started, graded_checks.baseline_accuracy_is_the_series_threshold,
+               graded_checks.final_time_is_where_the_series_ended, graded_checks.final_accuracy_is_the_series_threshold]
 
 
 @pytest.mark.parametrize("baseline, final", [
@@ -69,7 +70,7 @@ NOT_FINALS = [f for f in facts.KNOWN_FIGURES if f not in facts.ACCEPTED_FINAL_TI
 @pytest.mark.parametrize("figure", NOT_BASELINES, ids=lambda f: f"{f.seconds:g}s")
 def test_a_known_wrong_baseline_is_named(figure):
     with pytest.raises(Wrong) as info:
-        checks.baseline_time_is_where_the_series_started(answers(baseline={"time_s": f"{figure.seconds:g} s", "accuracy": 0.94}), reveal=True)
+        graded_checks.baseline_time_is_where_the_series_started(answers(baseline={"time_s": f"{figure.seconds:g} s", "accuracy": 0.94}), reveal=True)
     assert f"{figure.seconds:g} s is {figure.meaning} ({figure.source})." in info.value.message
     assert "expected: 341 s" in info.value.message
 
@@ -77,14 +78,14 @@ def test_a_known_wrong_baseline_is_named(figure):
 @pytest.mark.parametrize("figure", NOT_FINALS, ids=lambda f: f"{f.seconds:g}s")
 def test_a_known_wrong_final_is_named(figure):
     with pytest.raises(Wrong) as info:
-        checks.final_time_is_where_the_series_ended(answers(final={"time_s": figure.seconds, "accuracy": 0.94}), reveal=True)
+        graded_checks.final_time_is_where_the_series_ended(answers(final={"time_s": figure.seconds, "accuracy": 0.94}), reveal=True)
     assert f"is {figure.meaning} ({figure.source})." in info.value.message
 
 
 @pytest.mark.parametrize("claim, values", [
-    (checks.final_time_is_where_the_series_ended, {"final": {"time_s": 341, "accuracy": 0.94}}),
-    (checks.baseline_time_is_where_the_series_started, {"baseline": {"time_s": "26 s", "accuracy": 0.94}}),
-    (checks.final_accuracy_is_the_series_threshold, {"final": {"time_s": 26, "accuracy": "0.94%"}}),
+    (graded_checks.final_time_is_where_the_series_ended, {"final": {"time_s": 341, "accuracy": 0.94}}),
+    (graded_checks.baseline_time_is_where_the_series_started, {"baseline": {"time_s": "26 s", "accuracy": 0.94}}),
+    (graded_checks.final_accuracy_is_the_series_threshold, {"final": {"time_s": 26, "accuracy": "0.94%"}}),
 ])
 def test_without_reveal_no_figure_of_the_series_is_named(claim, values):
     """Before grades are out: what is wrong, never the accepted figure nor what the student's figure is."""
@@ -97,7 +98,7 @@ def test_without_reveal_no_figure_of_the_series_is_named(claim, values):
 
 def test_an_unknown_wrong_time_gets_no_hint():
     with pytest.raises(Wrong) as info:
-        checks.final_time_is_where_the_series_ended(answers(final={"time_s": "12 s", "accuracy": 0.94}), reveal=True)
+        graded_checks.final_time_is_where_the_series_ended(answers(final={"time_s": "12 s", "accuracy": 0.94}), reveal=True)
     assert " is the " not in info.value.message.splitlines()[0]
     assert info.value.got == "'12 s'"
 
@@ -112,7 +113,7 @@ def test_an_unknown_wrong_time_gets_no_hint():
 ])
 def test_malformed_baselines(value, fault, phrase):
     with pytest.raises(fault) as info:
-        checks.baseline_time_is_where_the_series_started(answers(baseline=value), reveal=True)
+        graded_checks.baseline_time_is_where_the_series_started(answers(baseline=value), reveal=True)
     assert phrase in info.value.message
 
 
@@ -127,13 +128,13 @@ def test_readable_claim_reports_both_entries_and_passes_wrong_but_readable_facts
 
 def test_accuracy_percent_slip_gets_a_hint_and_other_values_do_not():
     with pytest.raises(Wrong) as info:
-        checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "0.94%"}), reveal=True)
+        graded_checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "0.94%"}), reveal=True)
     assert "less than one percent" in info.value.message
     with pytest.raises(Wrong) as info:
-        checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "93%"}), reveal=True)
+        graded_checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "93%"}), reveal=True)
     assert "less than one percent" not in info.value.message
     with pytest.raises(FormatError):
-        checks.baseline_accuracy_is_the_series_threshold(answers(baseline={"time_s": 341, "accuracy": "150%"}), reveal=True)
+        graded_checks.baseline_accuracy_is_the_series_threshold(answers(baseline={"time_s": 341, "accuracy": "150%"}), reveal=True)
 
 
 @pytest.mark.parametrize("n, ok", [(1, False), (49, False), (50, True), (100, True), (200, True), (201, False)])

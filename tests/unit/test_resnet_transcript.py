@@ -7,6 +7,7 @@ import pytest
 
 from grader.types import count_words
 from problems.resnet_blog import checks
+from problems.resnet_blog import graded_checks
 from tests.chat_helpers import SEED, answers
 
 
@@ -44,8 +45,8 @@ def test_the_seed_transcript():
     assert "It really handled open-ended questions" not in found["most_interesting"]
     assert 50 <= count_words(found["learned"]) <= 200 and 50 <= count_words(found["most_interesting"]) <= 200
     a = Answers(found)
-    for claim in (checks.baseline_time_is_where_the_series_started, checks.baseline_accuracy_is_the_series_threshold,
-                  checks.final_time_is_where_the_series_ended, checks.final_accuracy_is_the_series_threshold):
+    for claim in (graded_checks.baseline_time_is_where_the_series_started, graded_checks.baseline_accuracy_is_the_series_threshold,
+                  graded_checks.final_time_is_where_the_series_ended, graded_checks.final_accuracy_is_the_series_threshold):
         assert claim(a, reveal=True) is None
 
 
@@ -63,11 +64,11 @@ def test_a_time_without_accuracy_is_still_graded():
     found = extract(text)
     assert found["baseline"] == {"time_s": "356 s"} and found["final"] == {"time_s": "34 seconds"}
     a = Answers(found)
-    assert checks.baseline_time_is_where_the_series_started(a, reveal=True) is None
+    assert graded_checks.baseline_time_is_where_the_series_started(a, reveal=True) is None
     with pytest.raises(checks.Wrong, match="test-time augmentation"):
-        checks.final_time_is_where_the_series_ended(a, reveal=True)
+        graded_checks.final_time_is_where_the_series_ended(a, reveal=True)
     with pytest.raises(checks.FormatError, match="missing 'accuracy'"):
-        checks.final_accuracy_is_the_series_threshold(a, reveal=True)
+        graded_checks.final_accuracy_is_the_series_threshold(a, reveal=True)
 
 
 def test_a_transcript_without_the_resnet_question():
@@ -83,4 +84,4 @@ def test_a_later_final_time_revises_the_first():
     assert found["final"] == {"time_s": "34 seconds", "accuracy": "94%"}
     a = Answers(found)
     with pytest.raises(checks.Wrong):
-        checks.final_time_is_where_the_series_ended(a, reveal=True)
+        graded_checks.final_time_is_where_the_series_ended(a, reveal=True)
