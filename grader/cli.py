@@ -5,17 +5,25 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
+from grader import github
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
-from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, OPTIONAL, PASSED, PENDING
 from grader.load import student_id
+from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_groups, sheet_lines,
+                           sheet_path, unlisted_rows, write_sheet)
+from grader.model import OPTIONAL, PASSED, PENDING
+from grader.outdir import STAFF, staff_dir
 from grader.pipeline import GradingSession, RunConfig, StopRequest, grade_many, load_problems, submissions_in
-from grader.problem import discover, select
-from grader.report import console_table, render_html, write_outputs
+from grader.problem import discover, listing, select
+from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
+from grader.seal import in_student_package
+from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
+from grader.staff.groups import answer_groups, key_points_of
+from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
 from grader.store import load_reports, save_reports
 
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -61,9 +69,14 @@ def cmd_check(args) -> int:
                            "public", course)
         report = session.grade(path, problems, config)
     print(console_table(report))
+    if github.under_actions():
+        github.publish(report, path)  # the job summary and annotations; the exit status below fails the job
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
+        marked = write_transcript(report, transcript_path(Path(args.html)), STATUS_WORDS)
+        if marked is not None:
+            print(f"Your chat, marked: {marked}")
     # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
     extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
     failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)
@@ -81,6 +94,10 @@ def cmd_grade(args) -> int:
     On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
     and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
     """
+    if in_student_package():
+        print("grader: this is a student package: it has the public checks only, so it cannot grade. "
+              "Grade in the course's repository; here, run `grader check` (or `make check`).", file=sys.stderr)
+        return 2
     with StopRequest() as stop:
         try:
             return _grade_batch(args, stop)
@@ -98,6 +115,7 @@ def _progress(report, done: int, total: int) -> None:
 
 def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
+    check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
@@ -112,7 +130,7 @@ def _grade_batch(args, stop: StopRequest) -> int:
     if args.gpu:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
-    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
+    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
     paths = submissions_in(Path(args.dir))
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
@@ -128,15 +146,23 @@ def _grade_batch(args, stop: StopRequest) -> int:
         return stop.exit_status
     out = Path(args.out)
     save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
-    reports, sheet_ok = with_sheet(reports, out)
-    write_outputs(reports, out)
+    problems = load_problems(config.problems, course)
+    groups = answer_groups(reports, key_points_of(problems), sheet_groups(sheet_path(out)))
+    # A batch stopped by a signal is written as fast as can be: its similarity report waits for a full run.
+    similar_ok = True if batch.stopped_by else similarity_page(
+        paths, reports, problems, out, Path(args.template) if args.template else DEFAULT_TEMPLATE)
+    reports, sheet_ok = with_sheet(reports, out, groups)
+    write_outputs(reports, out, groups)
     took = time.perf_counter() - start
-    broken = [r.student for r in reports
-              if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
+    broken = [r.student for r in reports if r.needs_staff]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
+    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv; "
+          f"hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
+    if args.before_due:
+        print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
+              "--before-due after the deadline to include it")
     if batch.stopped_by:
         left = ", ".join(student_id(p) for p in batch.not_graded)
         print(f"stopped by {batch.stopped_by}: wrote the {len(reports)} submission(s) graded so far to {out}/"
@@ -144,17 +170,29 @@ def _grade_batch(args, stop: StopRequest) -> int:
         return stop.exit_status
     if broken:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
-              "see their staff.txt)", file=sys.stderr)
+              f"see {staff_dir(out)}/<student>/staff.txt)", file=sys.stderr)
         return 2
-    return 0 if sheet_ok else 2
+    return 0 if sheet_ok and similar_ok else 2
 
 
-def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
+def similarity_page(paths: list[Path], reports: list, problems, out: Path, template: Path) -> bool:
+    """Write OUT/_staff/similarity.html for the batch; False (with the traceback on stderr) when it failed."""
+    try:
+        found = write_similarity(paths, reports, out, template, statements_of(problems))
+    except Exception:  # a bug in the staff report must not lose the grades, which are written next; exit 2 says so
+        print(f"grader: the similarity report failed; the grades are unaffected:\n{traceback.format_exc()}",
+              file=sys.stderr)
+        return False
+    print(f"similarity: {len(found.pairs) + found.more} pair(s) to look at -> {out / PAGE} (staff only)")
+    return True
+
+
+def with_sheet(reports: list, out: Path, groups: dict | None = None) -> tuple[list, bool]:
     """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
-    sheet = out / SHEET
+    sheet = sheet_path(out)
     if not sheet.exists():
         if any(r.pending_points for r in reports):
-            write_sheet(reports, sheet)
+            write_sheet(reports, sheet, groups)
             print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
         return reports, True
     # Never rewritten: the TA's scores live only there.
@@ -164,12 +202,18 @@ def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
         print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
               file=sys.stderr)
         return reports, False
-    unlisted = unlisted_rows(sheet, reports)
-    print(f"applied {len(scores)} TA score(s) from {sheet}")
+    unlisted = unlisted_rows(sheet, reports, groups)
+    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
-        print("\n".join(",".join(row) for row in unlisted))
+        print(sheet_lines(unlisted))
     return [apply_manual(r, scores) for r in reports], True
+
+
+def _through_groups(scores) -> str:
+    """' (N through group rows)' when some scores came from group:N rows, else ''."""
+    n = sum(s.group is not None for s in scores)
+    return f" ({n} through group rows)" if n else ""
 
 
 def course_config(args) -> CourseConfig:
@@ -181,24 +225,37 @@ def course_config(args) -> CourseConfig:
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
     out = Path(args.out)
-    sheet = Path(args.scores) if args.scores else out / SHEET
+    if not args.scores:
+        check_no_old_sheet(out)
+    sheet = Path(args.scores) if args.scores else sheet_path(out)
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
+    # Grouped as graded (the checks' hints are in those reports), with the sheet's group numbers kept.
+    groups = answer_groups(reports, key_points_of(load_problems()), sheet_groups(sheet))
     reports = [apply_manual(r, scores) for r in reports]
-    write_outputs(reports, out)
+    write_outputs(reports, out, groups)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
-    print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
+    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)} -> {out}/ "
+          "(results.json, report.html, summary.html, grades.csv)")
+    return 0
+
+
+def cmd_assign(args) -> int:
+    """Build the student package (public checks only, sealed; no answer in it) in DIST."""
+    from grader.staff.assign import build_package  # staff-only: a student package never needs it to check
+
+    if in_student_package():
+        print("grader: this is a student package already; build one from the course's repository.", file=sys.stderr)
+        return 2
+    built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
+    print(built.describe())
     return 0
 
 
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
-    for p in load_problems():
-        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
-        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
-        for part in p.parts:
-            print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
+    print("\n".join(listing(load_problems())))
     return 0
 
 
@@ -226,12 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.add_argument("--before-due", action="store_true",
+                   help="grading before the deadline: reports leave out after-due-date feedback and accepted answers")
+    g.add_argument("--template", help="the code handed out to students, left out of the similarity report "
+                                      "(default: submissions/template/answers.py)")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
     m.add_argument("out", help="the --out folder of `grader grade`")
-    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
+    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{STAFF}/{SHEET})")
     m.set_defaults(func=cmd_manual)
+    a = sub.add_parser("assign", help="build the student package: public checks only, sealed, no answer (staff)")
+    a.add_argument("dist", help="the folder to build it in (must be empty or missing, unless --force)")
+    a.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    a.add_argument("--zip", action="store_true", help="also write DIST.zip (for an LMS)")
+    a.add_argument("--force", action="store_true", help="replace what DIST holds (a .git folder in it is kept)")
+    a.set_defaults(func=cmd_assign)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.errors import ConfigError, did_you_mean
 
 KINDS = ("value", "function", "manual")
+GRADED_MODULE = "graded_checks"  # problems/<p>/graded_checks.py: hidden and after-due claims, never in a package
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """A point the rubric looks for in a free response, and a regular expression (case-insensitive) that finds it.
+
+    Only a suggestion for the TA on the grading page (which answers state it); it never scores anything.
+    """
+
+    label: str
+    pattern: str
+
+    def __post_init__(self):
+        try:
+            re.compile(self.pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(f"KeyPoint {self.label!r}: expected a regular expression, got {self.pattern!r} ({exc})") from None
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` states this point (as far as the pattern can tell)."""
+        return re.search(self.pattern, text, re.IGNORECASE) is not None
 
 
 @dataclass(frozen=True)
@@ -25,14 +48,50 @@ class Part:
     answer: str  # the expected answer type, in words, shown to students
     kind: str = "value"  # value | function | manual
     rubric: str = ""  # for manual parts: what a TA looks for
+    key_points: tuple[KeyPoint, ...] = ()  # for manual parts: the rubric's points, matched against answer groups
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
     optional: bool = False  # extra credit: not in the maximum; not attempting it is never a failed check
+    shared_points: float = 0.0  # points a course gave a part declared with 0: shared equally by its claims
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ConfigError(f"Part {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}.{did_you_mean(self.kind, KINDS)}")
         if self.points < 0:
             raise ConfigError(f"Part {self.name!r}: points must be >= 0, got {self.points}")
+        if self.key_points and self.kind != "manual":
+            raise ConfigError(f"Part {self.name!r}: key_points are for manual parts, got kind {self.kind!r}")
+
+
+    def claim_points(self, declared: float, claims_in_part: int) -> float:
+        """A claim's points in this course, from its declared points and the number of claims of its part."""
+        if self.shared_points and claims_in_part:
+            return round(self.shared_points / claims_in_part, 6)
+        return round(declared * self.claim_scale, 6)
+
+
+@dataclass(frozen=True)
+class Recognize:
+    """How a problem's questions are told apart in a chat transcript (case-insensitive regular expressions).
+
+    `topics`: words that name the problem ("principal component", "teacher forcing"); `headings`: titles
+    that open its answers in a heading line ("How to train your ResNet", "Question 4"); `parts`: the part
+    labels its questions use ("a", "b", "ii"). The engine cuts the assistant's turns into one region per
+    problem from these; no problem names another's words.
+    """
+
+    topics: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for pattern in (*self.topics, *self.headings):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"Recognize: {pattern!r} is not a regular expression ({exc})") from None
+        for label in self.parts:
+            if not re.fullmatch(r"[a-z0-9]{1,4}", label):
+                raise ConfigError(f"Recognize: a part label is a short lowercase label like 'b' or 'ii', got {label!r}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +103,7 @@ class Problem:
     parts: tuple[Part, ...]
     statement: str = ""
     needs_torch: bool = False  # whether the sandbox worker may need torch for this problem
+    recognize: Recognize | None = None  # how its questions are recognized in a chat (None: not answerable in one)
     package: str = ""  # filled in by discovery: the importable package name
     root: Path | None = field(default=None, compare=False)
 
@@ -69,9 +129,15 @@ class Problem:
 
     @property
     def checks_path(self) -> Path:
-        """The file holding this problem's claims."""
+        """The file holding this problem's public claims."""
         assert self.root is not None
         return self.root / "checks.py"
+
+    @property
+    def graded_checks_path(self) -> Path:
+        """The staff-only file holding the claims that run only when grading (hidden, after_due), if any."""
+        assert self.root is not None
+        return self.root / f"{GRADED_MODULE}.py"
 
 
 def load_problem(package: str) -> Problem:
@@ -84,7 +150,7 @@ def load_problem(package: str) -> Problem:
     statement = prob.statement
     if not statement and (root / "statement.md").exists():
         statement = (root / "statement.md").read_text(encoding="utf-8")
-    return Problem(prob.name, prob.title, prob.parts, statement, prob.needs_torch, package, root)
+    return replace(prob, statement=statement, package=package, root=root)
 
 
 def discover(root_package: str = "problems") -> tuple[Problem, ...]:
@@ -111,3 +177,14 @@ def select(problems: tuple[Problem, ...], names: list[str] | None) -> tuple[Prob
             raise ConfigError(f"No problem called {n!r}; known problems: {sorted(by_name)}." + did_you_mean(n, by_name))
         out.append(by_name[n])
     return tuple(out)
+
+
+def listing(problems: tuple[Problem, ...]) -> list[str]:
+    """The lines `grader problems` prints: each problem with its points, then each part's points, kind and answer."""
+    lines = []
+    for p in problems:
+        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
+        lines.append(f"{p.name}: {p.title} ({p.points:g} points{extra})")
+        for part in p.parts:
+            lines.append(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
+    return lines

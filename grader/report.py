@@ -1,13 +1,22 @@
-"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table."""
+"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table.
+
+What a student sees (results.json, report.html, the console) never holds a rubric, a hidden check's details,
+or, before the due date, an after-due check's feedback; those go to the staff files under OUT/_staff/
+(see grader.outdir for the layout).
+"""
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import jinja2
 
-from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, Report
+from grader.csvsafe import write_csv
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, CheckResult, Report
+from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
+from grader.transcripts.marks import write_transcript
+from grader.staff.groups import answer_groups
+from grader.staff.similarity import PAGE as SIMILARITY_PAGE
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -17,21 +26,40 @@ STATUS_WORDS = {
 }
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published", "after_due": "after_due_date"}
 HIDDEN_OUTPUT = "Hidden check: its details are not shown."
+AFTER_DUE_OUTPUT = "Graded; its feedback is shown after the due date."
 
 _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def student_message(check) -> str:
-    """What a student may see of a check: hidden checks show nothing but their name and points."""
-    if check.visibility == "hidden" and (check.status != "passed" or check.message):
-        return HIDDEN_OUTPUT
+def student_message(check: CheckResult, after_due_feedback: bool) -> str:
+    """What a student may see of a check: only name and points of a hidden one, or of an after_due one before the due date."""
+    withheld = {"hidden": HIDDEN_OUTPUT, "after_due": None if after_due_feedback else AFTER_DUE_OUTPUT}
+    neutral = withheld.get(check.visibility)
+    if neutral and (check.status != "passed" or check.message):
+        return neutral
     return check.message
 
 
 def _extra_credit(report: Report) -> set[tuple[str, str]]:
     """(problem, part) of each optional part: extra credit, outside the maximum."""
     return {(p.problem, p.part) for p in report.parts if p.extra_credit}
+
+
+def withheld_messages(report: Report) -> list[str]:
+    """The messages a student is not shown (hidden checks; after-due ones before the due date), for staff.txt."""
+    return [f"{c.visibility} check {c.name} ({c.status}):\n{c.message}" for c in report.checks
+            if c.message and student_message(c, report.after_due_feedback) != c.message]
+
+
+def after_due_note(report: Report) -> str:
+    """One line saying whether the report includes after-due-date feedback."""
+    if report.mode != "grade":
+        return "Student check: public checks only; graded checks and after-due-date feedback come with grading."
+    if report.after_due_feedback:
+        return "This graded report includes after-due-date feedback."
+    return ("This graded report does not include after-due-date feedback (graded before the due date): "
+            "checks marked \"graded after the due date\" are scored, their feedback is shown later.")
 
 
 def results_json(report: Report) -> dict:
@@ -47,7 +75,7 @@ def results_json(report: Report) -> dict:
         is_extra = (c.problem, c.part) in extra
         entry = {"name": c.name, "score": c.score, "max_score": 0.0 if is_extra else c.points,
                  "status": "passed" if c.status in (PASSED, OPTIONAL) else "failed",
-                 "output": student_message(c) or STATUS_WORDS.get(c.status, c.status),
+                 "output": student_message(c, report.after_due_feedback) or STATUS_WORDS.get(c.status, c.status),
                  "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
         entry["extra_data"] = {"status": c.status, "claim": c.claim}
         if is_extra:
@@ -59,7 +87,8 @@ def results_json(report: Report) -> dict:
     out = {"score": report.score, "max_score": report.max_score, "tests": tests,
            "output": _overall_output(report),
            "extra_data": {"student": report.student, "mode": report.mode, "kind": report.kind,
-                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed}}
+                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed,
+                          "after_due_feedback": report.after_due_feedback}}
     return out
 
 
@@ -77,8 +106,9 @@ def _overall_output(report: Report) -> str:
 
 def render_html(report: Report) -> str:
     """A self-contained HTML report (inline CSS, no scripts, no network)."""
-    return _env.get_template("report.html.j2").render(r=report, words=STATUS_WORDS, message=student_message,
-                                                      overall=_overall_output(report))
+    return _env.get_template("report.html.j2").render(
+        r=report, words=STATUS_WORDS, message=lambda c: student_message(c, report.after_due_feedback),
+        overall=_overall_output(report), after_due=after_due_note(report))
 
 
 def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
@@ -86,35 +116,39 @@ def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
     return [(p.problem, p.part) for p in reports[0].parts] if reports else []
 
 
-def render_summary(reports: list[Report]) -> str:
-    """The TA's overview of a batch, one row per student."""
+def render_summary(reports: list[Report], similarity: str | None = None) -> str:
+    """The TA's overview of a batch, one row per student; `similarity`: the similarity page's address, if any."""
     parts = _part_columns(reports)
-    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS)
+    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS,
+                                                       similarity=similarity)
 
 
 def write_grades_csv(reports: list[Report], path: Path) -> None:
     """grades.csv: one row per student, one column per part, totals and pending points."""
     parts = _part_columns(reports)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"])
-        for r in reports:
-            by = {(p.problem, p.part): p for p in r.parts}
-            cells = []
-            for key in parts:
-                p = by.get(key)
-                cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
-            status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
-            if any(c.status == CHECK_BROKEN for c in r.checks):
-                status = "needs staff attention"
-            w.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+    rows = []
+    for r in reports:
+        by = {(p.problem, p.part): p for p in r.parts}
+        cells = []
+        for key in parts:
+            p = by.get(key)
+            cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
+        status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
+        if any(c.status == CHECK_BROKEN for c in r.checks):
+            status = "needs staff attention"
+        rows.append([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+    write_csv(path, ["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"],
+              rows)
 
 
-def render_manual(reports: list[Report]) -> str | None:
-    """The TA's page for the free responses: per manual part, its rubric and every student's answer; None if none."""
+def render_manual(reports: list[Report], groups: dict | None = None) -> str | None:
+    """The TA's page for the free responses: per manual part, its rubric and its answer groups; None if none.
+
+    `groups` are the batch's answer groups (grader.staff.groups.answer_groups), computed here when not given.
+    """
     questions = []
     for key in _part_columns(reports):
-        answers, part = [], None
+        answers, part = {}, None
         for r in reports:
             p = next((x for x in r.parts if (x.problem, x.part) == key), None)
             if p is None or p.kind != "manual":
@@ -123,35 +157,71 @@ def render_manual(reports: list[Report]) -> str | None:
             text = next((t for a, b, t in r.responses if (a, b) == key), None)
             shown = "awaiting a score" if p.pending else (STATUS_WORDS.get(p.status, p.status) if p.status in (
                 NOT_ANSWERED, FORMAT, CHECK_BROKEN) else f"scored {p.score:g}/{p.points:g}")
-            answers.append({"student": r.student, "status": p.status, "shown_status": shown, "text": text,
-                            "words": count_words(text) if text is not None else 0})
-        if part is not None:
-            questions.append({"key": f"{part.problem}.{part.part}", "points": part.points, "rubric": part.rubric,
-                              "answers": answers, "pending": sum(a["status"] == PENDING for a in answers)})
+            answers[r.student] = {"student": r.student, "status": p.status, "shown_status": shown, "text": text,
+                                  "words": count_words(text) if text is not None else 0}
+        if part is None:
+            continue
+        name = f"{part.problem}.{part.part}"
+        if groups is None:
+            groups = answer_groups(reports)
+        found = groups.get(name)
+        shown_groups, placed = [], set()
+        for g in (found.groups if found else ()):
+            members = [{**answers[m.student], "likeness": m.likeness} for m in g.members if m.student in answers]
+            placed.update(m["student"] for m in members)
+            if members:
+                shown_groups.append({"number": g.number, "label": g.label, "members": members,
+                                     "identical": g.identical, "near": g.near, "key_points": g.key_points,
+                                     "hints": g.hints, "pending": sum(m["status"] == PENDING for m in members)})
+        # Whoever the groups do not hold (nothing to score, or a student new since they were made) is listed once.
+        rest = [a for s, a in answers.items() if s not in placed]
+        loose = [a for a in rest if a["text"] is not None and a["status"] not in (NOT_ANSWERED, FORMAT, CHECK_BROKEN)]
+        questions.append({"key": name, "points": part.points, "rubric": part.rubric, "groups": shown_groups,
+                          "answered": len(placed), "loose": loose, "idle": [a for a in rest if a not in loose],
+                          "pending": sum(a["status"] == PENDING for a in answers.values())})
     if not questions:
         return None
     return _env.get_template("manual.html.j2").render(questions=questions,
                                                       pending=sum(q["pending"] for q in questions))
 
 
-def write_outputs(reports: list[Report], out: Path) -> None:
-    """Write every file of the answer contract for a batch into `out`."""
+MANUAL_PAGE = "manual.html"
+STAFF_NOTES = "staff.txt"
+
+
+def write_outputs(reports: list[Report], out: Path, groups: dict | None = None) -> None:
+    """Write a batch's files: each student's handed-back folder, the TA's overview, and the staff files.
+
+    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given).
+    """
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:
-        d = out / r.student
+        d = student_dir(out, r.student)
         d.mkdir(parents=True, exist_ok=True)
-        (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
-        (d / "report.html").write_text(render_html(r), encoding="utf-8")
-        staff = list(r.staff_notes)
-        staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in r.checks
-                  if c.visibility == "hidden" and c.status != "passed" and c.message]
+        results, page = HANDED_BACK
+        (d / results).write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
+        (d / page).write_text(render_html(r), encoding="utf-8")
+        write_transcript(r, d / TRANSCRIPT_PAGE, STATUS_WORDS)  # a chat submission: the chat, marked
+        for name in OLD_STAFF_FILES:  # left in the student's folder by an older grader: never hand them back
+            (d / name).unlink(missing_ok=True)
+        staff = list(r.staff_notes) + withheld_messages(r)
+        notes = staff_student_dir(out, r.student) / STAFF_NOTES
         if staff or r.output:
-            (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
-                                         encoding="utf-8")
-    (out / "summary.html").write_text(render_summary(reports), encoding="utf-8")
-    manual = render_manual(reports)
+            notes.parent.mkdir(parents=True, exist_ok=True)
+            notes.write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
+                             encoding="utf-8")
+        else:
+            notes.unlink(missing_ok=True)  # from an earlier grading of this student: no longer true
+    # `grader grade` writes the similarity page before this; the summary links it while it is there.
+    similarity = SIMILARITY_PAGE.as_posix() if (out / SIMILARITY_PAGE).is_file() else None
+    (out / "summary.html").write_text(render_summary(reports, similarity), encoding="utf-8")
+    manual = render_manual(reports, groups)
+    page = staff_dir(out) / MANUAL_PAGE
     if manual is not None:
-        (out / "manual.html").write_text(manual, encoding="utf-8")
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(manual, encoding="utf-8")
+    else:
+        page.unlink(missing_ok=True)
     write_grades_csv(reports, out / "grades.csv")
 
 
@@ -175,7 +245,7 @@ def console_table(report: Report, color: bool = False) -> str:
         mark = marks.get(c.status, "FAIL")
         points = f"{c.score:g}/{c.points:g}"
         lines.append(f"[{mark}] {c.name}  ({'extra credit ' + points if (c.problem, c.part) in extra else points})")
-        msg = student_message(c)
+        msg = student_message(c, report.after_due_feedback)
         if msg:
             lines.append(_indent(msg))
     lines.append("\nParts:")

@@ -1,11 +1,14 @@
 """Stage 3, checks: run the problems' claims with pytest, handing them the collected answers.
 
-The grader runs each problem's `checks.py` in a pytest session with a plugin
-that collects `@claim` functions (whatever their names), provides the `answers`,
-`rng` and `seed` fixtures, drops claims that the mode does not run, and turns
-each outcome into a `CheckResult`. A session is collected once and can run the
-claims for many submissions in turn (`ClaimSession`). A claim that raises something other than a
-student fault is a broken check: zero points, flagged for the staff.
+The grader runs each problem's `checks.py` (and, when grading, its
+`graded_checks.py`) in a pytest session with a plugin that collects `@claim`
+functions (whatever their names), provides the `answers`, `rng`, `seed`,
+`reveal` and `pass_note` fixtures, drops claims that the mode does not run, and
+turns each outcome into a `CheckResult`. A claim passes by returning None; one
+that raises something other than a student fault, or returns anything but None
+(`return got == expected` is `False`, never a pass), is a broken check: zero
+points, flagged for the staff. A session is collected once and can run the
+claims for many submissions in turn (`ClaimSession`).
 """
 from __future__ import annotations
 
@@ -24,9 +27,10 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from grader.claims import Claim
-from grader.errors import ConfigError, NearMiss, Partial, StudentFault, did_you_mean
-from grader.model import CHECK_BROKEN, PASSED, PENDING, CheckResult
-from grader.problem import Problem
+from grader.errors import ConfigError, GraderError, NearMiss, Partial, StudentFault, did_you_mean
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG, CheckResult
+from grader.problem import GRADED_MODULE, Problem
+from grader.seal import package_manifest
 
 BROKEN_MESSAGE = ("This check could not run because of a problem on the grader's side; it scores 0 for now "
                   "and the course staff can see why.")
@@ -50,18 +54,58 @@ class Seeds:
         return cls("public", "public")
 
 
-def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
-    """The (function name, Claim) pairs declared in a problem's checks module, in file order."""
-    module = importlib.import_module(f"{problem.package}.checks")
+def _claims_in(module) -> list[tuple[str, Claim]]:
     found = [(name, obj.__claim__) for name, obj in vars(module).items()
              if inspect.isfunction(obj) and isinstance(getattr(obj, "__claim__", None), Claim)]
     found.sort(key=lambda item: getattr(module, item[0]).__code__.co_firstlineno)
     return found
 
 
+def claims_of(problem: Problem, graded: bool = True) -> list[tuple[str, Claim]]:
+    """The (function name, Claim) pairs of a problem: checks.py in file order, then graded_checks.py if it exists.
+
+    graded_checks.py holds the hidden and after-due claims, apart from the public ones, so that a
+    student package can leave it out whole; a package has none.
+    """
+    found = _claims_in(importlib.import_module(f"{problem.package}.checks"))
+    if graded and problem.graded_checks_path.is_file():
+        found += _claims_in(importlib.import_module(f"{problem.package}.{GRADED_MODULE}"))
+    return found
+
+
+def graded_only_points(problem: Problem) -> dict[str, tuple[float, int]]:
+    """{part: (points, how many claims)} of the claims that run only when grading, as declared (before scaling).
+
+    From graded_checks.py in the course's repository; in a student package, which has no such file,
+    from the totals `grader assign` wrote beside the sealed data (points and counts only, no names).
+    """
+    if problem.graded_checks_path.is_file():
+        out: dict[str, tuple[float, int]] = {}
+        for _, c in claims_of(problem):
+            if c.graded_only:
+                points, count = out.get(c.part, (0.0, 0))
+                out[c.part] = (points + c.points, count + 1)
+        return out
+    manifest = package_manifest(problem.package)
+    return {str(k): (float(v[0]), int(v[1])) for k, v in (manifest or {}).get("graded_points", {}).items()}
+
+
+def _claim_count(problem: Problem, part: str) -> int:
+    """How many claims the part has, the graded-only ones a student package lacks included."""
+    count = sum(1 for _, other in claims_of(problem) if other.part == part)
+    if not problem.graded_checks_path.is_file():
+        count += graded_only_points(problem).get(part, (0.0, 0))[1]
+    return count
+
+
 def claim_points(problem: Problem, c: Claim) -> float:
-    """A claim's points in this course: as declared, scaled when the course config changed its part's points."""
-    return round(c.points * problem.part(c.part).claim_scale, 6)
+    """A claim's points in this course: as declared, scaled when the course config changed its part's points.
+
+    A part declared with 0 points that the course gives points shares them equally among its claims.
+    """
+    part = problem.part(c.part)
+    count = _claim_count(problem, c.part) if part.shared_points else 0
+    return part.claim_points(c.points, count)
 
 
 def validate(problem: Problem) -> None:
@@ -72,25 +116,40 @@ def validate(problem: Problem) -> None:
         if c.part not in part_names:
             raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "
                               f"does not declare (parts: {part_names}).{did_you_mean(c.part, part_names)}")
+    # A student package has only the public claims: the graded ones count by their totals.
+    graded = graded_only_points(problem) if not problem.graded_checks_path.is_file() else {}
     for part in problem.parts:
-        total = sum(c.points for _, c in claims if c.part == part.name) * part.claim_scale
+        total = sum(claim_points(problem, c) for _, c in claims if c.part == part.name)
+        if part.name in graded:
+            points, count = graded[part.name]
+            total += part.claim_points(points / count, _claim_count(problem, part.name)) * count
         if abs(total - part.points) > 1e-9:
             raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
                               f"but its claims add up to {total:g}; make them agree.")
-        if not any(c.part == part.name for _, c in claims):
+        if not any(c.part == part.name for _, c in claims) and part.name not in graded:
             raise ConfigError(f"{problem.name}.{part.name} has no claim; every part needs at least one.")
+
+
+class ClaimReturnedValue(GraderError):
+    """A claim returned something other than None: a bug in the check, never a pass."""
+
+    def __init__(self, claim: str, value):
+        text = repr(value)
+        super().__init__(f"claim {claim} returned {text[:200]} (a {type(value).__name__}); a claim passes by "
+                         "returning None and fails by raising a fault from grader.errors (Wrong, FormatError, "
+                         "Partial, ...). To attach a message to a pass, call the pass_note fixture instead.")
 
 
 def _status_of(exc: BaseException, near_miss: float = 0.0) -> tuple[str, float, str]:
     """(status, fraction of points, message) for what a claim raised; `near_miss` is the course's credit for one."""
     if isinstance(exc, NearMiss) and near_miss > 0:
-        return "partial", near_miss, exc.message
+        return PARTIAL, near_miss, exc.message
     if isinstance(exc, Partial):
-        return "partial", exc.fraction, exc.message
+        return PARTIAL, exc.fraction, exc.message
     if isinstance(exc, StudentFault):
         return exc.kind, 0.0, exc.message
     if isinstance(exc, AssertionError):
-        return "wrong", 0.0, str(exc) or "the answer is not correct"
+        return WRONG, 0.0, str(exc) or "the answer is not correct"
     return CHECK_BROKEN, 0.0, BROKEN_MESSAGE
 
 
@@ -164,6 +223,18 @@ class ClaimsPlugin:
         return self._reveal
 
     @pytest.fixture
+    def pass_note(self, request):
+        """A function the claim calls with a message to show when it passes (e.g. the time a speed run took)."""
+        nodeid = request.node.nodeid
+
+        def note(message: str) -> None:
+            if type(message) is not str:
+                raise ConfigError(f"pass_note takes a string, got {type(message).__name__}")
+            self._pass_messages[nodeid] = message
+
+        return note
+
+    @pytest.fixture
     def seed(self, request) -> int:
         """This claim's seed: public for students, per student and claim when grading."""
         problem = self._problem_of(request.node)
@@ -176,14 +247,14 @@ class ClaimsPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem):
-        """Call a claim ourselves so that a string it returns becomes its message when it passes."""
+        """Call a claim ourselves: a value it returns (anything but None) makes it a broken check, not a pass."""
         fn = pyfuncitem.obj
         if not isinstance(getattr(fn, "__claim__", None), Claim):
             return None
         kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
         returned = fn(**kwargs)
-        if isinstance(returned, str):
-            self._pass_messages[pyfuncitem.nodeid] = returned
+        if returned is not None:
+            raise ClaimReturnedValue(pyfuncitem.name, returned)
         return True
 
     @pytest.hookimpl(tryfirst=True)
@@ -203,7 +274,7 @@ class ClaimsPlugin:
                     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
                     self.staff_notes.append(f"{key} ({call.when}) is broken:\n{tb[-3000:]}")
             part = self.parts[(problem.name, c.part)]
-            if part.kind == "manual" and status not in ("not_answered", "format", CHECK_BROKEN):
+            if part.kind == "manual" and status not in (NOT_ANSWERED, FORMAT, CHECK_BROKEN):
                 status, fraction = PENDING, 0.0
             points = claim_points(problem, c)
             self.results[key] = CheckResult(problem.name, c.part, item.name, c.description, points,
@@ -228,13 +299,24 @@ def _lean_report(item, call) -> pytest.TestReport:
                              call.start, call.stop)
 
 
-# What every claim session passes to pytest: only checks.py files, no plugin that claims do not use, no
+# What every claim session passes to pytest: only the checks modules, no plugin that claims do not use, no
 # output capture at the file-descriptor level (a long-lived session must not swallow the grader's own
 # output between submissions; what claims print goes to a buffer instead).
-PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
-               "--no-header", "--capture=no", "-W", "ignore::pytest.PytestReturnNotNoneWarning",
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o",
+               f"python_files=checks.py {GRADED_MODULE}.py", "--no-header", "--capture=no",
+               # A test function that returns a value is an error, never a pass (our own call of a claim
+               # raises ClaimReturnedValue; this covers anything pytest calls itself).
+               "-W", "error::pytest.PytestReturnNotNoneWarning",
                # hypothesis's plugin costs ~0.9 s per session and no claim uses it.
                "-p", "no:hypothesispytest")
+
+
+def claim_files(problems: tuple[Problem, ...], hidden: bool) -> list[str]:
+    """The checks modules pytest collects: checks.py, and graded_checks.py when grading (a student's check runs none)."""
+    files = [str(p.checks_path) for p in problems]
+    if hidden:
+        files += [str(p.graded_checks_path) for p in problems if p.graded_checks_path.is_file()]
+    return files
 
 
 class ClaimSession:
@@ -257,8 +339,7 @@ class ClaimSession:
         self.items: list = []
         self.internal_error: str | None = None
         with contextlib.redirect_stdout(self._sink), contextlib.redirect_stderr(self._sink):
-            self.config = _prepareconfig([str(p.checks_path) for p in problems] + list(PYTEST_ARGS),
-                                         plugins=[self.plugin])
+            self.config = _prepareconfig(claim_files(problems, hidden) + list(PYTEST_ARGS), plugins=[self.plugin])
             self.session = pytest.Session.from_config(self.config)
             self.session.exitstatus = pytest.ExitCode.OK
             try:
@@ -284,7 +365,10 @@ class ClaimSession:
         else:
             sink = io.StringIO()
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # pytest records them per test and shows a summary; nobody reads it
+                # pytest.main applies its -W filters around each test (this protocol runs below that layer):
+                # other warnings are only recorded for a summary nobody reads; a returned value is an error.
+                warnings.simplefilter("ignore")
+                warnings.filterwarnings("error", category=pytest.PytestReturnNotNoneWarning)
                 try:
                     for i, item in enumerate(self.items):
                         nextitem = self.items[i + 1] if i + 1 < len(self.items) else None
@@ -297,7 +381,7 @@ class ClaimSession:
         notes = list(self.plugin.staff_notes) + notes
         results = []
         for problem in self.problems:
-            for fn, c in claims_of(problem):
+            for fn, c in claims_of(problem, graded=self.hidden):
                 if c.graded_only and not self.hidden:
                     continue
                 key = f"{problem.name}.{fn}"

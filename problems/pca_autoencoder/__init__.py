@@ -1,5 +1,5 @@
 """Q3b: PCA and linear autoencoders — gradients, first-order conditions and the PCA solution."""
-from grader.problem import Part, Problem
+from grader.problem import KeyPoint, Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="pca_autoencoder",
@@ -16,7 +16,26 @@ PROBLEM = Problem(
                  "Deduct 1 for using orthonormality without saying so, 1 for checking only one condition, "
                  "2 for asserting the result without the eigenvector equation. "
                  "A remark that this shows a critical point (not yet the minimum) is a plus, not required."
+             ),
+             key_points=(
+                 KeyPoint("substitutes W1 = U_k^T, W2 = U_k", r"W_?1\s*=\s*U|W_?2\s*=\s*U|substitut|plug"),
+                 KeyPoint("orthonormality U_k^T U_k = I", r"orthonormal|orthogonal|U_k\^?\{?(?:T|\\top|ᵀ)\}?\s*U_k\s*=\s*I"),
+                 KeyPoint("eigenvector equation X X^T U_k = U_k Lambda_k", r"eigen|Lambda|Λ|\\lambda"),
+                 KeyPoint("both conditions", r"both|second|each condition|two conditions"),
+                 KeyPoint("critical point, not yet the minimum", r"critical|stationary|not (?:yet )?(?:the|a) minim"),
              )),
+        # Read from chat transcripts only: each derivation step the chat writes, checked. Worth 0 points unless a
+        # course config gives the part some ([points] "pca_autoencoder.derivations" = N, shared by its checks).
+        # Only a chat has derivation steps: for code the part is "not attempted", never a failed check, and points a
+        # course gives it (course.toml [points]) come on top of the total, as extra credit.
+        Part("derivations", points=0, answer="derivation steps written in a chat transcript (checked step by step)",
+             optional=True),
     ),
     needs_torch=False,
+    recognize=Recognize(
+        topics=(r"\bPCA\b", r"principal\s+(?:component|direction|subspace)", r"first[- ]order", r"optimality\s+condition",
+                r"U_\{?k\}?", r"eigenvectors?", r"\bSVD\b", r"critical point"),
+        headings=(r"\bPCA\b", r"principal component", r"learning without labels", r"question\s*3\s*\(?\s*b\b"),
+        parts=("b", "i", "ii"),
+    ),
 )

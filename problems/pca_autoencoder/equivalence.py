@@ -9,12 +9,14 @@ one that explains the answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
+from grader.counterexamples import first_failing, python_literal, shrink_entries
 from grader.errors import FormatError
 from problems.pca_autoencoder.matexpr import (
     MAX_LENGTH, Add, Node, Num, T, Typed, evaluate, make_mul, parse, rename, swap_gram, typecheck,
@@ -96,15 +98,31 @@ def show_factor(c: float) -> str:
 
 @dataclass(frozen=True)
 class Reference:
-    """A named reference expression (e.g. '∂L/∂W1') with its values at the draws."""
+    """A named reference expression (e.g. '∂L/∂W1'): its shape and its values at the draws and counterexample points.
+
+    Its formula is not needed to judge an answer: the values at the fixed points are. In the course's
+    repository `exact` also evaluates it anywhere (so that a counterexample can be shrunk) and `typed` is
+    the expression itself; in a student package both are None and only the sealed values exist.
+    """
 
     name: str
-    typed: Typed
+    shape: tuple
+    at_draws: tuple  # its value at each of draws()
+    at_candidates: tuple = ()  # its value at each of counterexample_candidates()
+    exact: Callable | None = field(default=None, compare=False)  # Draw -> value (course repository only)
+    typed: Typed | None = field(default=None, compare=False)  # the expression (course repository only)
 
-    @property
-    def shape(self):
-        """Its shape."""
-        return self.typed.shape
+    def values(self) -> list:
+        """Its values at the draws, as `values` gives them for an answer."""
+        return list(self.at_draws)
+
+
+def reference_of(name: str, typed: Typed) -> Reference:
+    """The Reference of a typed expression: its values at the draws and at the counterexample points, and itself."""
+    def exact(point: Draw):
+        return values(typed, [point])[0]
+    return Reference(name, typed.shape, tuple(values(typed)),
+                     tuple(exact(_as_draw(env)) for env in counterexample_candidates()), exact, typed)
 
 
 def same(a: Typed, b: Typed) -> bool:
@@ -119,7 +137,10 @@ def _close(a_vals, b_vals) -> bool:
 
 def transposed(ref: Reference) -> Reference:
     """The transpose of a reference, named as such."""
-    return Reference(f"({ref.name})ᵀ", Typed(T(ref.typed.tree), (ref.shape[1], ref.shape[0])))
+    exact = None if ref.exact is None else (lambda point, f=ref.exact: np.asarray(f(point)).T)
+    typed = None if ref.typed is None else Typed(T(ref.typed.tree), (ref.shape[1], ref.shape[0]))
+    return Reference(f"({ref.name})ᵀ", (ref.shape[1], ref.shape[0]), tuple(np.asarray(v).T for v in ref.at_draws),
+                     tuple(np.asarray(v).T for v in ref.at_candidates), exact, typed)
 
 
 def scaled(c: float, name: str) -> str:
@@ -167,7 +188,7 @@ def diagnose(tree: Node, text: str, target: Reference, others: tuple = ()) -> st
         for ref in (target, *others):
             if typed.shape != ref.shape:
                 continue
-            c = ratio(values(typed), values(ref.typed))
+            c = ratio(values(typed), ref.values())
             if c is None or c == 0:
                 continue
             if not label:
@@ -185,23 +206,68 @@ def diagnose(tree: Node, text: str, target: Reference, others: tuple = ()) -> st
     return None
 
 
-def counterexample(typed: Typed, ref: Reference) -> str | None:
-    """The smallest integer point where the answer and the reference differ, as text."""
+# Sizes tried for a counterexample, smallest first, and how many integer points at each.
+COUNTEREXAMPLE_SIZES = ((2, 3, 1), (3, 4, 1), (3, 4, 2), (4, 5, 1), (4, 5, 2))
+POINTS_PER_SIZE = 8
+MAX_SHRINK_TRIES = 200  # evaluating two small expressions is cheap
+
+
+def _as_draw(env: dict) -> Draw:
+    k, m = env["W1"].shape
+    return Draw({"m": m, "n": env["X"].shape[1], "k": k}, env)
+
+
+@lru_cache(maxsize=None)
+def counterexample_candidates() -> tuple:
+    """The small integer points a counterexample is looked for at, smallest sizes first (fixed: seed 7)."""
     rng = np.random.default_rng(7)
-    for m, n, k in ((2, 3, 1), (3, 4, 1), (3, 4, 2)):
-        for _ in range(8):
-            env = {"W1": rng.integers(-2, 3, (k, m)).astype(float), "W2": rng.integers(-2, 3, (m, k)).astype(float),
-                   "X": rng.integers(-2, 3, (m, n)).astype(float)}
-            point = Draw({"m": m, "n": n, "k": k}, env)
-            (mine,), (right,) = values(typed, [point]), values(ref.typed, [point])
-            if mine.shape == right.shape and not np.allclose(mine, right, rtol=1e-9, atol=1e-9):
-                return (f"m={m}, n={n}, k={k}, W1={_ints(env['W1'])}, W2={_ints(env['W2'])}, X={_ints(env['X'])}: "
-                        f"yours gives {_ints(mine)}, {ref.name} is {_ints(right)}")
-    return None
+    out = []
+    for m, n, k in COUNTEREXAMPLE_SIZES:
+        for _ in range(POINTS_PER_SIZE):
+            out.append({"W1": rng.integers(-2, 3, (k, m)), "W2": rng.integers(-2, 3, (m, k)),
+                        "X": rng.integers(-2, 3, (m, n))})
+    return tuple(out)
+
+
+def counterexample(typed: Typed, ref: Reference) -> str | None:
+    """The smallest integer point where the answer and the reference differ, as copy-pasteable Python.
+
+    Sizes first (the smallest m, n, k where one of the fixed small-integer points differs), then, where
+    the reference can be evaluated anywhere (the course's repository), the entries, each moved toward 0
+    while the two still differ. A student package has the reference's values at the fixed points only,
+    so there the point is not shrunk.
+    """
+    def differs_at(env: dict, right) -> bool:
+        try:
+            (mine,) = values(typed, [_as_draw(env)])
+        except FormatError:  # grew too large to evaluate: not a usable counterexample
+            return False
+        right = np.asarray(right, dtype=float)
+        return mine.shape == right.shape and not np.allclose(mine, right, rtol=1e-9, atol=1e-9)
+
+    candidates = counterexample_candidates()
+    index = first_failing(range(len(candidates)), lambda i: differs_at(candidates[i], ref.at_candidates[i]),
+                          len(candidates))
+    if index is None:
+        return None
+    env = candidates[index]
+    if ref.exact is not None:
+        env = shrink_entries(env, lambda e: differs_at(e, ref.exact(_as_draw(e))), MAX_SHRINK_TRIES, roundings=())
+        right = ref.exact(_as_draw(env))
+    else:
+        right = ref.at_candidates[index]
+    k, m = env["W1"].shape
+    (mine,) = values(typed, [_as_draw(env)])
+    return (f"m={m}, n={env['X'].shape[1]}, k={k}\nimport numpy as np\n"
+            + "\n".join(f"{name} = {python_literal(env[name])}" for name in ("W1", "W2", "X"))
+            + f"\nyours gives {_ints(mine)}; {ref.name} is {_ints(np.asarray(right, dtype=float))}")
 
 
 def _ints(a: np.ndarray) -> str:
-    return str(np.rint(a).astype(int).tolist()) if np.allclose(a, np.rint(a)) else np.array2string(a, precision=4)
+    """A value at an integer point: a list of whole numbers when it is one, else the array in full."""
+    if np.allclose(a, np.rint(a), rtol=0, atol=1e-9):
+        return str(np.rint(a).astype(int).tolist())
+    return python_literal(np.asarray(a, dtype=np.float64))
 
 
 def residual(lhs: Typed, rhs: Typed) -> Typed:

@@ -709,7 +709,7 @@ def evaluate(tree: Node, env: dict, sizes: dict):
 
 
 def to_text(tree: Node) -> str:
-    """The tree in plain notation, e.g. '2*W2.T*(W2*W1 - I)*X*X.T'."""
+    """The tree in plain notation, e.g. '(W1 + W2.T)*X*X.T'."""
     if isinstance(tree, Sym):
         return tree.name
     if isinstance(tree, Num):
@@ -811,7 +811,7 @@ def to_sympy(tree: Node):
     """The tree as a sympy expression over MatrixSymbols W1, W2, X (a matrix, or a number with traces; display only)."""
     import sympy as sp
 
-    m, n, k = sp.symbols("m n k", integer=True, positive=True)
+    m, n, k = sp.symbols("m n k", positive=True, integer=True)
     size_of = {"m": m, "n": n, "k": k}
     symbols = {"W1": sp.MatrixSymbol("W1", k, m), "W2": sp.MatrixSymbol("W2", m, k), "X": sp.MatrixSymbol("X", m, n)}
 

@@ -2,7 +2,7 @@
 
 The checks are in checks.py; the closed form is in reference/regularized_autoencoder.py.
 """
-from grader.problem import Part, Problem
+from grader.problem import KeyPoint, Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="regularized_autoencoder",
@@ -20,10 +20,23 @@ PROBLEM = Problem(
                     "be close to a rank-k projection (singular values 1) when lam is small, the singular values of "
                     "W2 are sqrt(1 - lam/s_i), close to 1, so its columns are nearly orthonormal. "
                     "Half credit: the right conclusion with only the balancing idea, or only the closed form. "
-                    "No credit: 'no', or an argument resting on weight decay alone shrinking weights."),
+                    "No credit: 'no', or an argument resting on weight decay alone shrinking weights.",
+             key_points=(
+                 KeyPoint("Frobenius norm as a sum of squared singular values", r"singular value|sigma|σ"),
+                 KeyPoint("balanced factors (AM-GM)", r"balanc|AM-GM|AM ?GM|2ab|equal singular|arithmetic"),
+                 KeyPoint("W2 W1 close to a projection", r"projection|rank-?k|close to (?:the )?identity"),
+                 KeyPoint("singular values sqrt(1 - lam/s_i), close to 1", r"sqrt|√|close to 1|near(?:ly)? 1"),
+             )),
         Part("build_model", points=3, answer="function (m, k) -> torch.nn.Module", kind="function"),
         Part("train", points=10, answer="function (X, k, lam) -> (W1, W2) arrays of shapes (k, m) and (m, k)",
              kind="function"),
     ),
     needs_torch=True,
+    recognize=Recognize(
+        topics=(r"regulari[sz]", r"weight[ _-]?decay", r"\\lambda|λ", r"\\ell_?\{?2\}?|ℓ\s*_?\s*2|\bl2\b",
+                r"linear\s+layers?", r"MSELoss|L1Loss|CrossEntropyLoss", r"\bdropout\b", r"\b(?:layer|batch)\s*norm",
+                r"orthonormal", r"inductive\s+bias", r"self-supervised", r"\bSGD\b"),
+        headings=(r"regulari[sz]ed", r"self-supervised", r"\bl2\b|ℓ\s*_?\s*2|\\ell_?\{?2", r"orthonormal columns"),
+        parts=("a", "b", "i", "ii", "iii"),
+    ),
 )

@@ -1,8 +1,9 @@
-"""Normalization of the short answers (case, spaces, `torch.nn.` prefixes, "2" vs 2).
+"""Normalization of the short answers' spellings (case, spaces, `torch.nn.` prefixes, "two" in a transcript).
 
-Each function takes the plain value from the sandbox and returns a canonical
-form, or None when the value cannot be read as an answer to the question (the
-check then says what it expected).
+Each function takes a plain value and returns a canonical form, or None when
+it cannot be read as an answer to the question (the check then says what it
+expected). The checks first require the type the answer contract names (an
+int, a string, a list of strings); the transcript reader uses these on text.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import re
 
 # The five options of the select-all question, in the order of the homework.
 OPTIONS = ("weight decay", "dropout", "layer norm", "batch norm", "sgd optimizer")
-NEEDED = frozenset({"weight decay", "sgd optimizer"})
 
 # Spellings a student may use for each option, after `squash` (lowercase,
 # no spaces, underscores, hyphens or dots, no torch.nn./nn./optim. prefixes).
@@ -92,16 +92,6 @@ def option_name(text: str) -> str | None:
     mentioned = options_in(text)
     # A phrase that mentions exactly one option names it; two or more is ambiguous.
     return mentioned[0] if len(mentioned) == 1 else None
-
-
-def split_choices(value) -> list[str] | None:
-    """The chosen options as a list of strings: a list/tuple of str as is, one string split at , ; / & "and"."""
-    if type(value) in (list, tuple) and all(type(v) is str for v in value):
-        return list(value)
-    if type(value) is str:
-        parts = re.split(r",|;|/|&|\n|\band\b|\+", value, flags=re.IGNORECASE)
-        return [p for p in (q.strip() for q in parts) if p]
-    return None
 
 
 def yes_no(value) -> bool | None:

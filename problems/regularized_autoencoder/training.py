@@ -1,8 +1,9 @@
-"""Judging trained weights (W1, W2) against the closed-form minimizer of objective (6).
+"""Judging trained weights (W1, W2) by the closed-form properties of the minimizer of objective (6).
 
 Three criteria, each worth a share of a train claim:
 - the singular values of W2 equal sqrt(1 - lam / s_i) within SV_TOL;
-- W1 = W2^T (the penalty balances the two factors) within BALANCE_TOL;
+- W1 = W2^T (the penalty balances the two factors) within BALANCE_TOL, for a W2
+  whose columns span the top eigenvectors (balanced random factors earn nothing);
 - objective (6) at (W1, W2) is within LOSS_RTOL (relative) of the optimum.
 When the singular values are off, the lam they imply is computed and compared
 with the classic scaling mistakes, which are named.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reference import regularized_autoencoder as ref
+from problems.regularized_autoencoder import properties
 
 SV_TOL = 2e-2
 # ||W1 - W2^T||_F / ||W2*||_F. Converged trainers, minibatch ones included, stay
@@ -72,7 +73,7 @@ class Assessment:
     singular_values_ok: bool
     balance_ok: bool
     loss_ok: bool
-    lam_eff: ref.EffectiveLambda
+    lam_eff: properties.EffectiveLambda
     mistake: Mistake | None
     lines: tuple[str, ...]  # one message line per failed criterion (and the diagnosis)
 
@@ -110,16 +111,16 @@ def match_mistake(ratio: float, m: int) -> Mistake | None:
     return None
 
 
-def diagnosis(X: np.ndarray, W2: np.ndarray, lam: float) -> tuple[ref.EffectiveLambda, Mistake | None, str]:
+def diagnosis(X: np.ndarray, W2: np.ndarray, lam: float) -> tuple[properties.EffectiveLambda, Mistake | None, str]:
     """The lam that W2's singular values imply, the mistake it matches (if any), and a line saying so."""
     m = X.shape[0]
-    eff = ref.effective_lambda(X, W2)
+    eff = properties.effective_lambda(X, W2)
     if not eff.exact:
         return eff, None, (f"Every singular value of W2 is about 0: that is the minimizer for any lam >= "
                            f"{eff.value:.3g} (the largest eigenvalue of X X^T / n), at least "
                            f"{fmt_ratio(eff.value / lam)} times the lam = {lam:g} you were given; or training never "
                            f"moved away from 0.")
-    s, U = ref.spectrum(X)
+    s, U = properties.spectrum(X)
     sigma = np.sort(np.linalg.svd(W2, compute_uv=False))[::-1]
     angle = alive_subspace_angle_deg(W2, U)
     if angle > ALIGN_DEG:
@@ -128,7 +129,7 @@ def diagnosis(X: np.ndarray, W2: np.ndarray, lam: float) -> tuple[ref.EffectiveL
                            f"so no choice of lam explains these weights: the model is not (6) (a bias? centered "
                            f"data? (6) has neither), or training has not converged.")
     k = len(sigma)
-    predicted = ref.optimal_singular_values(s[:k], eff.value) ** 2
+    predicted = properties.optimal_singular_values(s[:k], eff.value) ** 2
     misfit = float(np.max(np.abs(predicted - sigma ** 2)))
     ratio = eff.value / lam
     line = (f"These singular values are closest to those of the minimizer of (6) for lam_eff = {eff.value:.4g}, "
@@ -148,7 +149,7 @@ def diagnosis(X: np.ndarray, W2: np.ndarray, lam: float) -> tuple[ref.EffectiveL
 def alive_subspace_angle_deg(W2: np.ndarray, U: np.ndarray) -> float:
     """The largest angle between W2's left singular vectors (non-zero singular values) and as many top eigenvectors."""
     left, sigma, _ = np.linalg.svd(np.asarray(W2, dtype=np.float64), full_matrices=False)
-    j = int(np.sum(sigma > ref.ZERO_SINGULAR_VALUE))
+    j = int(np.sum(sigma > properties.ZERO_SINGULAR_VALUE))
     return subspace_angle_deg(left[:, :j], U[:, :j]) if j else 0.0
 
 
@@ -163,39 +164,49 @@ def assess(X: np.ndarray, k: int, lam: float, W1: np.ndarray, W2: np.ndarray) ->
     """Compare (W1, W2), already of shapes (k, m) and (m, k), with the minimizer of (6) for (X, k, lam)."""
     W1 = np.asarray(W1, dtype=np.float64)
     W2 = np.asarray(W2, dtype=np.float64)
-    best = ref.minimizer(X, k, lam)
+    s, U = properties.spectrum(X)
+    best_sv = properties.optimal_singular_values(s[:k], lam)  # the minimizer's singular values, sqrt(1 - lam/s_i)
+    best_loss = properties.optimum_loss(X, k, lam)
+    top = U[:, :k]  # the top-k eigenvectors of X X^T / n, which the minimizer's W2 spans
     lines = []
 
     got_sv = np.sort(np.linalg.svd(W2, compute_uv=False))[::-1]
-    gap = float(np.max(np.abs(got_sv - best.singular_values)))
+    gap = float(np.max(np.abs(got_sv - best_sv)))
     sv_ok = gap <= SV_TOL
-    eff, mistake = ref.effective_lambda(X, W2), None
+    eff, mistake = properties.effective_lambda(X, W2), None
     if not sv_ok:
-        lines.append(f"Singular values of W2: expected {fmt(best.singular_values)} = sqrt(1 - lam/s_i) with s_i = "
-                     f"{fmt(best.eigenvalues)} the top-{k} eigenvalues of X X^T / n; got {fmt(got_sv)} "
+        lines.append(f"Singular values of W2: expected {fmt(best_sv)} = sqrt(1 - lam/s_i) with s_i = "
+                     f"{fmt(s[:k])} the top-{k} eigenvalues of X X^T / n; got {fmt(got_sv)} "
                      f"(off by up to {gap:.3f} > {SV_TOL}).")
         eff, mistake, line = diagnosis(X, W2, lam)
         lines.append(line)
 
-    ref_norm = float(np.linalg.norm(best.W2))
+    ref_norm = float(np.linalg.norm(best_sv))  # ||W2*||_F: W2* = U_k diag(sigma) with orthonormal U_k
     imbalance = float(np.linalg.norm(W1 - W2.T)) / ref_norm if ref_norm > 0 else float(np.linalg.norm(W1 - W2.T))
     trivial = ref_norm > 0 and float(np.linalg.norm(W2)) < TRIVIAL_NORM * ref_norm
-    balance_ok = imbalance <= BALANCE_TOL and not trivial
+    # W1 = W2^T is a property of trained weights only where W2 spans the top eigenvectors: any orthonormal Q
+    # gives W1 = Q^T, W2 = Q, balanced without any training.
+    stray = alive_subspace_angle_deg(W2, top)
+    balance_ok = imbalance <= BALANCE_TOL and not trivial and stray <= ALIGN_DEG
     if trivial:
         lines.append("W2 is about 0, so W1 = W2^T holds trivially and earns nothing.")
+    elif imbalance <= BALANCE_TOL and not balance_ok:
+        lines.append(f"W1 = W2^T holds, but the columns of W2 are {stray:.0f} degrees away from the top-{k} "
+                     f"eigenvectors of X X^T / n: balanced factors that do not fit the data are not the minimizer, "
+                     f"so this earns nothing.")
     elif not balance_ok:
         lines.append(f"At the minimizer W1 = W2^T (the penalty balances the two factors); got "
                      f"||W1 - W2^T||_F / ||W2*||_F = {imbalance:.3g} > {BALANCE_TOL}.")
 
-    loss = ref.objective(X, W1, W2, lam)
-    rel = (loss - best.loss) / best.loss
+    loss = properties.objective(X, W1, W2, lam)
+    rel = (loss - best_loss) / best_loss
     loss_ok = abs(rel) <= LOSS_RTOL
     if not loss_ok:
-        line = (f"Objective (6) at your (W1, W2): {loss:.6g}; the optimum is {best.loss:.6g} "
+        line = (f"Objective (6) at your (W1, W2): {loss:.6g}; the optimum is {best_loss:.6g} "
                 f"(relative gap {rel:.2e}, tolerance {LOSS_RTOL:g}).")
         # With the right singular values, a high loss means the wrong directions
         # (the diagnosis above already says so when the singular values are off).
-        angle = alive_subspace_angle_deg(W2, best.eigenvectors) if sv_ok else 0.0
+        angle = alive_subspace_angle_deg(W2, top) if sv_ok else 0.0
         if angle > ALIGN_DEG / 2:
             line += (f" The singular values are right, but the columns of W2 are {angle:.0f} degrees away from "
                      f"the top-{k} eigenvectors of X X^T / n ((6) has no bias and does not center X).")

@@ -88,38 +88,13 @@ KNOWN_FIGURES: tuple[Figure, ...] = (
 # the final runs) and rounding to 94 % are fine; 93.5 % or 95 % are not the figure.
 ACCURACY = AccuracyFact(0.94, 0.0025, "every time in the series is measured to the 94 % DAWNBench threshold")
 
-# The free responses: about 100 words each; the automatic check only bounds the length.
-MIN_WORDS = 50
-MAX_WORDS = 200
-
-
-@dataclass(frozen=True)
-class SpeedRun:
-    """How the optional `train_fast` part is run: data, target accuracy, budget, and the reference's settings."""
-
-    name: str
-    dataset: str  # "synthetic" (generated from the claim's seed) or "cifar10" (a local copy)
-    n_train: int
-    n_test: int
-    target: float  # test accuracy to reach
-    budget_s: float  # passed to train_fast: the time it may use
-    grace_s: float  # added to the budget for moving the data in and out of the sandbox (its imports are done before)
-    partial_from: float  # below target but at least this accuracy: half credit
-    reference: tuple  # ((field, value), ...) overriding reference.resnet.TrainConfig for the timing baseline
-
-
-# CPU (CI, and any grading machine without a GPU): a small synthetic set, so that a check takes seconds.
-# The reference takes about 1.5 s on two cores and reaches 95-100 %; nearest-class-mean in numpy
-# reaches ~99 %. 90 % leaves room for a plain trainer.
-SPEED_RUN_CPU = SpeedRun(
-    name="synthetic CIFAR-like set (CPU)", dataset="synthetic", n_train=400, n_test=200, target=0.90,
-    budget_s=8.0, grace_s=2.0, partial_from=0.5,
-    reference=(("epochs", 3), ("batch_size", 64), ("width", 16), ("lr", 0.2), ("bn_momentum", 0.3), ("device", "cpu")),
-)
+# The free responses' length and the speed run's settings are not answers: they live in settings.py, which the
+# public checks (and a student package) read. Named here too for the code that reads them from facts.
+from problems.resnet_blog.settings import MAX_WORDS, MIN_WORDS, SPEED_RUN_CPU, SpeedRun  # noqa: E402,F401
 
 # GPU with a local CIFAR-10: the real task, 94 % like the blog. The budget is generous next to the
 # reference (seconds on a modern card) so that a plain student trainer still fits. Chosen when grading with
-# `grader grade --gpu` and a local CIFAR-10 (see speedrun.choose_setting). Untested on a GPU so far.
+# `grader grade --gpu` and a local CIFAR-10 (see speedrun.choose_setting; it reaches this through seals.py). Untested on a GPU so far.
 SPEED_RUN_GPU = SpeedRun(
     name="CIFAR-10 (GPU)", dataset="cifar10", n_train=50_000, n_test=10_000, target=0.94,
     budget_s=120.0, grace_s=30.0, partial_from=0.90,

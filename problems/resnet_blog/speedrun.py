@@ -1,7 +1,9 @@
-"""The optional speed-run part: run the student's `train_fast` and time the reference beside it.
+"""The optional speed-run part: run the student's `train_fast`, and time the reference beside it where there is one.
 
-Trusted side only. torch and the reference trainer are imported lazily, so that
-loading the problem (and grading the other parts) stays cheap.
+Trusted side only. The reference trainer and the CIFAR-10 reader are reached through sealed
+data (`Live` seals of seals.py): a student package has neither, so there the check runs on
+the synthetic set and reports no reference time. torch is imported lazily, so that loading
+the problem (and grading the other parts) stays cheap.
 """
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ import contextlib
 import fcntl
 import functools
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from grader.errors import FormatError, Partial, StudentCrash, Wrong
 from grader.types import describe_got
-from problems.resnet_blog.facts import SPEED_RUN_CPU, SPEED_RUN_GPU, SpeedRun
+from grader.seal import sealed
+from problems.resnet_blog.settings import SPEED_RUN_CPU, SpeedRun
+from problems.resnet_blog.synthetic import make_synthetic
 
 GPU_LOCK = "/tmp/hw7-grader-gpu.lock"
 
@@ -31,14 +35,20 @@ class SpeedRunData:
     test_y: np.ndarray
 
 
+def _live(name: str):
+    """What only the course's repository has (the reference trainer, the CIFAR-10 reader); None in a package."""
+    return sealed(__package__).live(name)
+
+
 def choose_setting(gpu: bool) -> SpeedRun:
     """The GPU setting when the sandbox has the GPU and a local CIFAR-10 exists, else the CPU one."""
+    cifar10, on_gpu = _live("cifar10"), _live("gpu_speed_run")  # the course's repository only
+    if not gpu or cifar10 is None or on_gpu is None:
+        return SPEED_RUN_CPU
     import torch
 
-    from reference.resnet.data import find_cifar10
-
-    if gpu and torch.cuda.is_available() and find_cifar10() is not None:
-        return SPEED_RUN_GPU
+    if torch.cuda.is_available() and cifar10.find() is not None:
+        return on_gpu
     return SPEED_RUN_CPU
 
 
@@ -58,12 +68,10 @@ def exclusive_gpu(setting: SpeedRun):
 
 def load_data(setting: SpeedRun, seed: int) -> SpeedRunData:
     """The data set of `setting`: synthetic from `seed`, or the local CIFAR-10 (cut to n_train/n_test)."""
-    from reference.resnet.data import find_cifar10, make_synthetic
-
     if setting.dataset == "synthetic":
         d = make_synthetic(setting.n_train, setting.n_test, seed)
     else:
-        d = _cifar10(str(find_cifar10()))
+        d = _cifar10(str(_live("cifar10").find()))
     return SpeedRunData(d.name, d.train_x[: setting.n_train], d.train_y[: setting.n_train],
                         d.test_x[: setting.n_test], d.test_y[: setting.n_test])
 
@@ -71,20 +79,20 @@ def load_data(setting: SpeedRun, seed: int) -> SpeedRunData:
 @functools.lru_cache(maxsize=1)
 def _cifar10(folder: str):
     """CIFAR-10 read once per grading process (150 MB; every submission uses the same copy)."""
-    from reference.resnet.data import load_cifar10
-
-    return load_cifar10(folder)
+    return _live("cifar10").load(folder)
 
 
 @functools.lru_cache(maxsize=4)
-def reference_seconds(setting: SpeedRun) -> tuple[float, float]:
-    """(seconds, accuracy) of the reference trainer on this machine, once per grading process and setting."""
-    from reference.resnet.train import TrainConfig, accuracy, train
+def reference_seconds(setting: SpeedRun) -> tuple[float, float] | None:
+    """(seconds, accuracy) of the reference trainer on this machine, once per grading process and setting.
 
+    None in a student package, which has no reference trainer.
+    """
+    trainer = _live("reference_trainer")
+    if trainer is None:
+        return None
     data = load_data(setting, seed=0)  # timing hardly depends on the seed; one run serves every submission
-    config = replace(TrainConfig(), **dict(setting.reference))
-    result = train(data.train_x, data.train_y, data.test_x, config)
-    return result.total_s, accuracy(result.predictions, data.test_y)
+    return trainer(data, setting.reference)
 
 
 def as_labels(got, n: int) -> np.ndarray:
@@ -122,14 +130,17 @@ def grade_train_fast(answers, seed: int, setting: SpeedRun | None = None) -> str
                                    f"(+{setting.grace_s:g} s allowed for moving the data). {e.message}") from e
             raise
         elapsed = time.perf_counter() - start
-        ref_s, ref_acc = reference_seconds(setting)
+        timed = reference_seconds(setting)
     labels = as_labels(got, len(data.test_y))
     acc = float(np.mean(labels == data.test_y))
     report = (
         f"accuracy {100 * acc:.1f} % on {data.name} ({len(data.test_y)} test images; target {100 * setting.target:.0f} %); "
-        f"time {elapsed:.1f} s, moving the data included (budget {setting.budget_s:g} s); "
-        f"the reference ResNet-9 took {ref_s:.1f} s here ({100 * ref_acc:.1f} %), so {elapsed / ref_s:.1f}x the reference"
+        f"time {elapsed:.1f} s, moving the data included (budget {setting.budget_s:g} s)"
     )
+    if timed is not None:  # the course's repository times the reference too; a student package cannot
+        ref_s, ref_acc = timed
+        report += (f"; the reference ResNet-9 took {ref_s:.1f} s here ({100 * ref_acc:.1f} %), "
+                   f"so {elapsed / ref_s:.1f}x the reference")
     if acc >= setting.target:
         return report
     if acc >= setting.partial_from:

@@ -1,5 +1,5 @@
 """Machine translation with an RNN encoder-decoder: what the decoder is fed."""
-from grader.problem import Part, Problem
+from grader.problem import KeyPoint, Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="seq2seq_translation",
@@ -10,10 +10,25 @@ PROBLEM = Problem(
                     "target sentences have different lengths and word orders, so step t of the output has no "
                     "reason to align with word t of the input; the decoder at step t has only read the first t "
                     "source words and cannot use the rest of the sentence. 4 points for a correct problem with a "
-                    "reason, 2 for a problem named without a reason."),
+                    "reason, 2 for a problem named without a reason.",
+             key_points=(
+                 KeyPoint("lengths differ", r"length|longer|shorter|different number|same number"),
+                 KeyPoint("word order / alignment", r"align|word order|order of|line up|correspond|match"),
+                 KeyPoint("decoder sees only part of the source",
+                          r"rest of|whole|entire|future|later|after t|remaining|only (?:seen|read|see)|first t|all of"),
+                 KeyPoint("gives a reason", r"\bso\b|because|since|therefore|which means|cannot|can't"),
+             )),
         Part("training_decoder_inputs", points=3, answer="list of 5 strings"),
         Part("evaluation_decoder_inputs", points=3, answer="list of 5 strings"),
         Part("decoder_inputs", points=4, answer="function (target, generated, training) -> list of strings",
              kind="function"),
+    ),
+    recognize=Recognize(
+        topics=(r"machine\s+translation", r"encoder[- ]decoder", r"seq2seq|sequence[- ]to[- ]sequence",
+                r"teacher[- ]forcing", r"<\s*sos\s*>|&lt;\s*sos|\bSOS\b", r"\btokens?\b", r"\btranslat", r"\bRNN\b",
+                r"autoregressive", r"vertical(?:ly)?\s+stack"),
+        headings=(r"machine\s+translation", r"encoder[- ]decoder", r"seq2seq", r"teacher[- ]forcing",
+                  r"(?:training|evaluation|decoder)\s+(?:time\s+)?(?:tokens|inputs)"),
+        parts=("a", "b", "c"),
     ),
 )

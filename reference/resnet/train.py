@@ -198,7 +198,7 @@ def train_dataset(data: Dataset, config: TrainConfig = TrainConfig()) -> tuple[T
     return result, accuracy(result.predictions, data.test_y)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(arguments: list[str] | None = None) -> int:
     """Command line: train once and print time and accuracy."""
     ap = argparse.ArgumentParser(description="Train the ResNet-9 reference (CIFAR-10 if found, else synthetic data).")
     ap.add_argument("--cifar10", metavar="DIR", help="CIFAR-10 binary-version folder (else $HW7_CIFAR10_DIR, else synthetic)")
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic-train", type=int, default=2000)
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
+    args = ap.parse_args(arguments)
     data = load_dataset(args.cifar10, synthetic_train=args.synthetic_train, seed=args.seed)
     config = replace(TrainConfig(), epochs=args.epochs, width=args.width, batch_size=args.batch_size,
                      device=args.device, compile=args.compile, seed=args.seed)

@@ -61,9 +61,11 @@ def test_grade_writes_the_contract_files(bwrap, tmp_path):
     proc = grader("grade", str(batch), "--out", str(out), "--problem", "seq2seq_translation")
     assert proc.returncode == 0, proc.stderr
     students = ["broken", "correct", "import_error", "tokens_swapped", "zipped"]
-    for s in students:
-        assert (out / s / "results.json").is_file() and (out / s / "report.html").is_file()
-    assert (out / "summary.html").is_file()
+    for s in students:  # each folder can be handed back as it is
+        assert sorted(p.name for p in (out / s).iterdir()) == ["report.html", "results.json"]
+        assert (out / "_staff" / s / "report.json").is_file()
+    assert (out / "summary.html").is_file() and (out / "grades.csv").is_file()
+    assert {p.name for p in (out / "_staff").iterdir()} >= {"batch.json", "manual.html", "manual_scores.csv"}
     res = json.loads((out / "correct" / "results.json").read_text())
     assert set(res) >= {"score", "max_score", "tests"}
     for t in res["tests"]:
@@ -102,14 +104,17 @@ def test_ta_scores_for_manual_parts_are_applied_and_survive_a_regrade(tmp_path):
     args = ("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "resnet_blog")
     assert grader(*args).returncode == 0
     before = {s: json.loads((out / s / "results.json").read_text()) for s in ("correct_numbers", "word_counts_too_short")}
-    sheet = out / "manual_scores.csv"
+    sheet = out / "_staff" / "manual_scores.csv"
     rows = list(csv.DictReader(sheet.open()))
-    assert [(r["student"], r["part"], r["max_points"], r["score"]) for r in rows] == [
+    students = [(r["student"], r["part"], r["max_points"], r["score"]) for r in rows if not r["student"].startswith("group:")]
+    assert sorted(students) == [
         ("correct_numbers", "resnet_blog.learned", "4", ""), ("correct_numbers", "resnet_blog.most_interesting", "4", ""),
         ("word_counts_too_short", "resnet_blog.learned", "4", ""),
         ("word_counts_too_short", "resnet_blog.most_interesting", "4", "")]
-    rows[0].update(score="3", comment="clear; misses why batch norm helps")
-    rows[3]["score"] = "1.5"
+    assert all(r["group"] for r in rows) and any(r["student"].startswith("group:") for r in rows)
+    row = {(r["student"], r["part"]): r for r in rows}
+    row[("correct_numbers", "resnet_blog.learned")].update(score="3", comment="clear; misses why batch norm helps")
+    row[("word_counts_too_short", "resnet_blog.most_interesting")]["score"] = "1.5"
     with sheet.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
@@ -147,6 +152,75 @@ def test_ta_scores_for_manual_parts_are_applied_and_survive_a_regrade(tmp_path):
     assert (out / "correct_numbers" / "results.json").read_bytes() == results  # nothing written
 
 
+def test_a_group_score_reaches_every_member_a_students_row_overrides_it_and_a_regrade_keeps_the_groups(tmp_path):
+    """Two students hand in the same free response: one group:N row scores both; a third student's row wins."""
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("correct", "eos_appended", "tokens_swapped"):
+        shutil.copytree(SEQ / name, batch / name)
+    shutil.copytree(SEQ / "correct", batch / "copycat")  # the same answer as correct: the same group
+    args = ("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "seq2seq_translation")
+    assert grader(*args).returncode == 0
+    sheet = out / "_staff" / "manual_scores.csv"
+    rows = list(csv.DictReader(sheet.open()))
+    number = {r["student"]: r["group"] for r in rows}
+    assert number["correct"] == number["copycat"] and number[f"group:{number['correct']}"] == number["correct"]
+    page = (out / "_staff" / "manual.html").read_text()
+    assert f'data-group="{number["correct"]}"' in page and "identical" in page
+    group = f"group:{number['correct']}"
+    for r in rows:
+        if r["student"] == group:
+            r.update(score="4", comment="Right problem, with its reason.")
+        if r["student"] == "copycat":
+            r.update(score="0", comment="Copied.")
+    with sheet.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    members = [s for s, n in number.items() if n == number["correct"] and not s.startswith("group:")]
+    others = [s for s in number if s not in members and not s.startswith("group:")]
+    students = members + others
+    before = {s: json.loads((out / s / "results.json").read_text())["score"] for s in students}
+    proc = grader("manual", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (f"applied {len(members)} TA score(s) from" in proc.stdout
+            and f"({len(members) - 1} through group rows)" in proc.stdout)
+    after = {s: json.loads((out / s / "results.json").read_text()) for s in students}
+    for s in members:
+        scored = 0 if s == "copycat" else 4
+        assert after[s]["score"] == before[s] + scored and after[s]["extra_data"]["pending_manual_points"] == 0
+        assert ("Comment: Copied." if s == "copycat" else "Comment: Right problem, with its reason.") in json.dumps(after[s])
+    for s in others:  # other groups: still pending
+        assert after[s]["score"] == before[s] and after[s]["extra_data"]["pending_manual_points"] == 4
+    # A regrade with a new student keeps the sheet's groups and places the newcomer.
+    shutil.copytree(SEQ / "correct", batch / "latecomer")
+    proc = grader(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert f"latecomer,seq2seq_translation.vertical_stacking_problem,{number['correct']}," in proc.stdout
+    late = json.loads((out / "latecomer" / "results.json").read_text())
+    assert late["extra_data"]["pending_manual_points"] == 4  # not in the sheet yet: the group's score waits for its row
+
+
+def test_grade_writes_a_staff_only_similarity_report_linked_from_the_summary(tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("correct", "eos_appended", "tokens_swapped"):
+        shutil.copytree(SEQ / name, batch / name)
+    # A copy of eos_appended with its own names renamed.
+    source = (SEQ / "eos_appended" / "answers.py").read_text()
+    (batch / "renamer").mkdir()
+    (batch / "renamer" / "answers.py").write_text(
+        source.replace("(target, generated, training)", "(tgt, gen, train_mode)")
+        .replace("target if training else generated", "tgt if train_mode else gen"))
+    proc = grader("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    page = out / "_staff" / "similarity.html"
+    assert "similarity:" in proc.stdout and str(page) in proc.stdout
+    text = page.read_text()
+    assert 'data-a="eos_appended" data-b="renamer"' in text  # the same wrong token list, the same code
+    assert 'data-part="seq2seq_translation.training_decoder_inputs"' in text
+    assert 'href="_staff/similarity.html"' in (out / "summary.html").read_text()
+    assert [p.relative_to(out).as_posix() for p in out.rglob("similarity*")] == ["_staff/similarity.html"]
+
+
 def test_manual_without_a_graded_batch_says_what_to_run(tmp_path):
     proc = grader("manual", str(tmp_path))
     assert proc.returncode == 2 and "Run `grader grade SUBMISSIONS --out" in proc.stderr
@@ -177,7 +251,7 @@ def test_check_passes_a_full_correct_submission_without_the_optional_part(tmp_pa
     proc = grader("check", str(sub))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"\n  resnet_blog\.train_fast +2 extra  optional, not attempted\n", proc.stdout)
-    assert "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." in proc.stdout
+    assert "Public checks: 28/28. Hidden checks and 20 manual points count when your TA grades." in proc.stdout
     assert "FAIL" not in proc.stdout
 
 
@@ -194,7 +268,8 @@ def test_the_readme_names_only_files_that_exist(root):
     text = (root / "README.md").read_text()
     named = set(re.findall(r"`((?:[\w.-]+/)*[\w.-]+\.(?:md|py|toml|sh))`", text))
     named |= set(re.findall(r"\]\(([\w./-]+\.md)", text))
-    made_by_students = {"submissions/mine/answers.py"}
+    # Files a student makes, or that a chat export names: the README says what they are, not where they lie.
+    made_by_students = {"submissions/mine/answers.py", "transcript.md", "transcript.html", "transcript.json"}
     missing = sorted(n for n in named - made_by_students if not (root / n).exists())
     assert named and not missing, missing
 
@@ -217,9 +292,76 @@ def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap
     assert res["score"] == 10
     assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
             "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
-    staff = (out / "oscar" / "staff.txt").read_text()
+    staff = (out / "_staff" / "oscar" / "staff.txt").read_text()
     assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
     assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff
     assert "/etc/shadow" not in res["output"]
     import tempfile
     assert not (Path(tempfile.gettempdir()) / "escaped.py").exists()  # where the unpacking scratch's ../.. is
+
+
+RESNET = EXAMPLES / "resnet_blog"
+
+
+def test_grade_before_due_scores_after_due_checks_but_withholds_their_feedback(bwrap, tmp_path):
+    """A TA can hand reports back before the deadline: the points are there, the after-due feedback is not."""
+    batch = tmp_path / "batch"
+    shutil.copytree(RESNET / "wrong_34s_without_tta", batch / "wrong_34s_without_tta")
+    runs = {}
+    for flag in ((), ("--before-due",)):
+        out = tmp_path / ("before" if flag else "after")
+        proc = grader("grade", str(batch), "--out", str(out), "--problem", "resnet_blog", *flag)
+        assert proc.returncode == 0, proc.stderr
+        runs[bool(flag)] = out / "wrong_34s_without_tta"
+    after, before = (json.loads((runs[b] / "results.json").read_text()) for b in (False, True))
+    assert after["score"] == before["score"]
+    [late] = [t for t in after["tests"] if t["name"] == "resnet_blog.final: time is where the series ended"]
+    [early] = [t for t in before["tests"] if t["name"] == "resnet_blog.final: time is where the series ended"]
+    assert late["score"] == early["score"] == 0 and late["visibility"] == "after_due_date"
+    assert "test-time augmentation" in late["output"] and "26 s" in late["output"]
+    assert early["output"] == "Graded; its feedback is shown after the due date."
+    page = (runs[True] / "report.html").read_text()
+    assert "does not include after-due-date feedback" in page and "test-time augmentation" not in page
+    assert "This graded report includes after-due-date feedback." in (runs[False] / "report.html").read_text()
+    staff = (tmp_path / "before" / "_staff" / "wrong_34s_without_tta" / "staff.txt").read_text()
+    assert "final['time_s'] is not the final time of the series" in staff  # staff still see what was withheld
+    assert "26 s" not in staff  # graded with reveal off: not even the staff copy names the figure
+
+
+HOSTILE_FOLDERS = ["-2+3+cmd|' -C calc'!A0", '=HYPERLINK("x")', "@SUM(1)", "+1+1"]
+
+
+def test_hostile_folder_names_are_text_in_every_csv_and_the_sheet_reads_back(tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in HOSTILE_FOLDERS:
+        shutil.copytree(SEQ / "correct", batch / name)
+    proc = grader("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    sheet = out / "_staff" / "manual_scores.csv"
+    for path in (out / "grades.csv", sheet):
+        cells = [c for row in csv.reader(path.open(newline="")) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], (path.name, cells)
+    rows = list(csv.DictReader(sheet.open(newline="")))
+    [row] = [r for r in rows if "cmd" in r["student"]]
+    assert row["student"] == "'-2_3_cmd_-C_calc_A0"  # as a spreadsheet shows it: text
+    row["score"] = "2"
+    with sheet.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    proc = grader("manual", str(out))
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "-2_3_cmd_-C_calc_A0" / "results.json").read_text())
+    assert res["extra_data"]["pending_manual_points"] == 0 and res["score"] == 12
+
+
+def test_a_sheet_left_where_an_older_grader_put_it_stops_grading_and_manual(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manual_scores.csv").write_text("student,part,max_points,score,comment\nalice,p.essay,4,3,\n")
+    for args in (("grade", str(SEQ), "--out", str(out), "--no-sandbox"), ("manual", str(out))):
+        proc = grader(*args)
+        assert proc.returncode == 2, proc.stdout
+        assert f"expected the TA's sheet at {out / '_staff' / 'manual_scores.csv'}, got one at " in proc.stderr
+        assert "mv " in proc.stderr
+    assert not (out / "_staff").exists()  # nothing graded, nothing written

@@ -6,10 +6,11 @@ from dataclasses import replace
 import pytest
 
 from grader.errors import GraderError, ManualScoresError
-from grader.manual import ManualScore, apply_manual, read_manual_scores, unlisted_rows, write_sheet
+from grader.manual import ManualScore, apply_manual, read_manual_scores, sheet_groups, unlisted_rows, write_sheet
 from grader.model import NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG
 from grader.report import results_json, write_grades_csv
 from grader.score import part_status
+from grader.staff.groups import Group, Member, PartGroups
 from grader.store import load_report, load_reports, report_from_json, report_to_json, save_reports
 from tests.unit.manual_fakes import HEADER, batch, check, report, sheet
 
@@ -28,7 +29,8 @@ def checks_of(r, name):
 def test_report_json_round_trips_to_an_equal_report(tmp_path):
     reports = batch() + [apply_manual(report("dave"), (ManualScore("dave", "p", "essay", 3, "ok", 2),))]
     save_reports(reports, tmp_path)
-    data = json.loads((tmp_path / "alice" / "report.json").read_text())
+    data = json.loads((tmp_path / "_staff" / "alice" / "report.json").read_text())
+    assert not (tmp_path / "alice").exists()  # staff only: nothing in the folder handed back
     assert data["format"] == 1 and data["stages"][1] == {"stage": "collect", "error": "StudentCrash: boom",
                                                          "seconds": 1.5}
     loaded = load_reports(tmp_path)
@@ -40,16 +42,16 @@ def test_report_json_round_trips_to_an_equal_report(tmp_path):
 def test_only_the_last_batch_is_loaded_in_its_order(tmp_path):
     """A student graded into the same folder by an earlier run is not part of the batch any more."""
     save_reports(batch(), tmp_path)
-    stale = tmp_path / "zed" / "report.json"
+    stale = tmp_path / "_staff" / "zed" / "report.json"
     stale.parent.mkdir()
-    stale.write_text((tmp_path / "alice" / "report.json").read_text())
+    stale.write_text((tmp_path / "_staff" / "alice" / "report.json").read_text())
     later = list(reversed(batch()))
     save_reports(later, tmp_path)
     assert [r.student for r in load_reports(tmp_path)] == [r.student for r in later]
-    (tmp_path / later[0].student / "report.json").unlink()
+    (tmp_path / "_staff" / later[0].student / "report.json").unlink()
     with pytest.raises(GraderError, match=r"batch.json names 1 student\(s\) without report.json: " + later[0].student):
         load_reports(tmp_path)
-    (tmp_path / "batch.json").write_text('{"format": 1, "students": "alice"}')
+    (tmp_path / "_staff" / "batch.json").write_text('{"format": 1, "students": "alice"}')
     with pytest.raises(GraderError, match="expected the batch list written by `grader grade`"):
         load_reports(tmp_path)
 
@@ -70,6 +72,14 @@ def test_a_corrupt_report_json_is_named(tmp_path, text, why):
     assert why in str(info.value)
 
 
+def test_reports_in_the_old_place_are_named_with_what_to_do(tmp_path):
+    """A batch graded when report.json sat in the student's folder: say so, and that grading again moves it."""
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "report.json").write_text(json.dumps(report_to_json(batch()[0])))
+    with pytest.raises(GraderError, match=r"got 1 in the old place .*alice/report.json.*Grade the batch again"):
+        load_reports(tmp_path)
+
+
 def test_an_out_folder_without_reports_says_what_to_run(tmp_path):
     with pytest.raises(GraderError, match="got none in .* Run `grader grade SUBMISSIONS --out"):
         load_reports(tmp_path)
@@ -84,10 +94,11 @@ def test_the_sheet_lists_each_pending_part_with_blank_scores(tmp_path):
     path = tmp_path / "manual_scores.csv"
     write_sheet(batch(), path)
     rows = list(csv.reader(path.open()))
-    assert rows == [["student", "part", "max_points", "score", "comment"],
-                    ["alice", "p.essay", "4", "", ""], ["alice", "p.proof", "6", "", ""],
-                    ["bob", "p.essay", "4", "", ""], ["bob", "p.proof", "6", "", ""],
-                    ["carol", "p.proof", "6", "", ""]]  # carol's essay was not answered: nothing to score
+    # Part by part, so that a part is scored across the batch; without groups the group column is blank.
+    assert rows == [["student", "part", "group", "max_points", "score", "comment"],
+                    ["alice", "p.essay", "", "4", "", ""], ["bob", "p.essay", "", "4", "", ""],
+                    ["alice", "p.proof", "", "6", "", ""], ["bob", "p.proof", "", "6", "", ""],
+                    ["carol", "p.proof", "", "6", "", ""]]  # carol's essay was not answered: nothing to score
     assert read_manual_scores(path, batch()) == ()  # a fresh sheet applies nothing
 
 
@@ -202,3 +213,69 @@ def test_results_json_after_applying_has_no_pending_mark_for_scored_parts(tmp_pa
 
 def test_header_only_sheet_is_not_an_error(tmp_path):
     assert read_manual_scores(sheet(tmp_path, "", header=HEADER), batch()) == ()
+
+
+# answer groups in the sheet
+
+GROUP_HEADER = "student,part,group,max_points,score,comment\n"
+
+
+def groups_of_batch() -> dict:
+    """bob and alice wrote the same essay point (bob's answer stands for it); the proofs split {carol}, {alice, bob}."""
+    essay = PartGroups("p.essay", (Group(1, ("essay",), (Member("bob", "b", PENDING, ""), Member("alice", "a", PENDING, ""))),),
+                       (("carol", NOT_ANSWERED),))
+    proof = PartGroups("p.proof", (Group(2, ("induction",), (Member("carol", "c", PENDING, ""),)),
+                                   Group(1, ("proof",), (Member("alice", "a", PENDING, ""), Member("bob", "b", PENDING, "")))))
+    return {"p.essay": essay, "p.proof": proof}
+
+
+def test_the_sheet_has_a_blank_row_per_group_then_the_students_group_by_group(tmp_path):
+    path = tmp_path / "manual_scores.csv"
+    write_sheet(batch(), path, groups_of_batch())
+    assert list(csv.reader(path.open())) == [
+        ["student", "part", "group", "max_points", "score", "comment"],
+        ["group:1", "p.essay", "1", "4", "", ""], ["alice", "p.essay", "1", "4", "", ""], ["bob", "p.essay", "1", "4", "", ""],
+        ["group:2", "p.proof", "2", "6", "", ""], ["group:1", "p.proof", "1", "6", "", ""],  # as the page shows them
+        ["carol", "p.proof", "2", "6", "", ""], ["alice", "p.proof", "1", "6", "", ""], ["bob", "p.proof", "1", "6", "", ""]]
+    assert read_manual_scores(path, batch()) == ()  # blank group rows apply nothing
+    assert sheet_groups(path) == {("alice", "p.essay"): 1, ("bob", "p.essay"): 1, ("carol", "p.proof"): 2,
+                                  ("alice", "p.proof"): 1, ("bob", "p.proof"): 1}
+
+
+def test_a_group_score_applies_to_every_member_and_a_students_own_row_wins(tmp_path):
+    path = sheet(tmp_path, "group:1,p.proof,1,6,5,Good induction.\ngroup:2,p.proof,2,6,,\n"
+                           "alice,p.proof,1,6,,\nbob,p.proof,1,6,2,Base case missing.\ncarol,p.proof,2,6,,\n"
+                           "GROUP:1,p.essay,1,4,4,\nalice,p.essay,1,4,,\nbob,p.essay,1,4,,\n", header=GROUP_HEADER)
+    scores = read_manual_scores(path, batch())
+    assert sorted(scores, key=lambda s: (s.part, s.student)) == [
+        ManualScore("alice", "p", "essay", 4.0, "", 7, group=1), ManualScore("bob", "p", "essay", 4.0, "", 7, group=1),
+        ManualScore("alice", "p", "proof", 5.0, "Good induction.", 2, group=1),
+        ManualScore("bob", "p", "proof", 2.0, "Base case missing.", 5)]  # carol's group is not scored: pending
+    applied = {r.student: apply_manual(r, scores) for r in batch()}
+    assert part(applied["alice"], "proof").score == 5 and part(applied["bob"], "proof").score == 2
+    assert part(applied["carol"], "proof").pending and part(applied["alice"], "essay").status == PASSED
+    assert checks_of(applied["alice"], "proof")[0].message == "Scored by a TA: 5/6. Comment: Good induction."
+
+
+def test_a_student_in_two_groups_with_the_same_score_is_fine_and_the_sheet_decides_membership(tmp_path):
+    # The TA moved carol into group 1 by editing her group cell: group 1's score now reaches her.
+    path = sheet(tmp_path, "group:1,p.proof,1,6,3,\nalice,p.proof,1,6,,\nalice,p.proof,2,6,,\ncarol,p.proof,1,6,,\n"
+                           "group:2,p.proof,2,6,3,\n", header=GROUP_HEADER)
+    scores = read_manual_scores(path, batch())
+    assert sorted((s.student, s.score) for s in scores) == [("alice", 3.0), ("carol", 3.0)]
+
+
+def test_unlisted_rows_carry_their_group_in_the_sheets_own_columns(tmp_path):
+    path = sheet(tmp_path, "alice,p.essay,1,4,3,\n", header=GROUP_HEADER)
+    assert unlisted_rows(path, batch(), groups_of_batch()) == [
+        ["bob", "p.essay", "1", "4", "", ""], ["carol", "p.proof", "2", "6", "", ""],
+        ["alice", "p.proof", "1", "6", "", ""], ["bob", "p.proof", "1", "6", "", ""]]
+    old = sheet(tmp_path, "alice,p.essay,4,3,\n")  # a sheet from before the group column
+    assert unlisted_rows(old, batch(), groups_of_batch())[0] == ["bob", "p.essay", "4", "", ""]
+
+
+def test_sheet_groups_skips_group_rows_bad_cells_and_a_missing_sheet(tmp_path):
+    path = sheet(tmp_path, "group:1,p.essay,1,4,3,\nalice,p.essay,x,4,,\nbob,p.essay,3,4,,\nbob,p.essay,4,4,,\n",
+                 header=GROUP_HEADER)
+    assert sheet_groups(path) == {("bob", "p.essay"): 3}
+    assert sheet_groups(tmp_path / "none.csv") == {}

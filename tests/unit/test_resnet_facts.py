@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from problems.resnet_blog import facts
-from problems.resnet_blog.checks import known_figure
+from problems.resnet_blog.graded_checks import known_figure
 from problems.resnet_blog.speedrun import choose_setting
 from reference.resnet.train import TrainConfig
 
