@@ -188,9 +188,10 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         sub = extracted.value if extracted.ok else loaded.value
         answers = Answers(sub, config.sandbox, session.launcher(config.sandbox, problems) if session else None)
         seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
+        # The claim session (collected, warmed up) before the worker: the first time, while the zygote imports.
+        claims = session.claims(problems, config.hidden) if session else None
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
         try:
-            claims = session.claims(problems, config.hidden) if session else None
             checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds, config.course,
                                                                    config.reveal, claims))
             responded = Outcome.of("responses", lambda: free_responses(answers, problems), catch=(GraderError,))

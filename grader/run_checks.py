@@ -319,6 +319,24 @@ def claim_files(problems: tuple[Problem, ...], hidden: bool) -> list[str]:
     return files
 
 
+def warm_up(problems: tuple[Problem, ...]) -> list[str]:
+    """Run each checks module's optional `warm_up()`: the grader's work that needs no answer; what failed, in words.
+
+    A problem's checks may define `warm_up()` to do ahead what its claims would do first (derive a
+    reference, build a parser), so that it happens while the sandbox starts rather than after. A warm-up
+    that fails changes nothing: the claims do the same work again, and fail there as broken checks.
+    """
+    failed = []
+    for problem in problems:
+        hook = getattr(importlib.import_module(f"{problem.package}.checks"), "warm_up", None)
+        if callable(hook):
+            try:
+                hook()
+            except Exception as exc:  # reported by the claims that need it; said here for the staff too
+                failed.append(f"{problem.name}: warm_up failed ({type(exc).__name__}: {exc})")
+    return failed
+
+
 class ClaimSession:
     """One pytest session that collects the claims of `problems` once, then runs them for submission after submission.
 
@@ -350,6 +368,7 @@ class ClaimSession:
                 self.internal_error = traceback.format_exc()[-3000:]
             else:
                 self.items = list(self.session.items)
+        self.warm_up_errors = warm_up(problems)
         self._closed = False
         self.broken = False  # pytest itself failed during a run: its state is suspect, use a new session
 
@@ -378,7 +397,7 @@ class ClaimSession:
                     notes.append(f"pytest failed while running the claims:\n{traceback.format_exc()[-3000:]}")
             for item in self.items:
                 item._report_sections.clear()  # captured logs of this submission: nothing may pile up over a batch
-        notes = list(self.plugin.staff_notes) + notes
+        notes = list(self.plugin.staff_notes) + list(self.warm_up_errors) + notes
         results = []
         for problem in self.problems:
             for fn, c in claims_of(problem, graded=self.hidden):
