@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-import time
 from pathlib import Path
 
+from grader.batch import Batch, BatchOptions
 from grader.config import CourseConfig, load_config
-from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
-from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, PASSED, PENDING
-from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
+from grader.errors import GraderError, SandboxUnavailable, did_you_mean
+from grader.gradebook import DATABASE, Gradebook, OutLock, format_history, staff_dir
+from grader.manual import SHEET, apply_manual, read_manual_scores
+from grader.model import PASSED, PENDING
+from grader.pipeline import RunConfig, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
-from grader.store import load_reports, save_reports
+from grader.store import load_reports
 
+LIST_UP_TO = 50  # a bigger batch prints no line per student: grades.csv and summary.html have them
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
                 "Use this only for code you trust.")
 
@@ -62,7 +65,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files."""
+    """Grade every submission in a folder and write the contract's files (grader/batch.py does the work)."""
     course = course_config(args)  # a bad config stops here, before any student is graded
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
@@ -75,55 +78,45 @@ def cmd_grade(args) -> int:
               "(set it so students cannot predict hidden inputs).", file=sys.stderr)
         secret = "hw7-default-secret"
     sandbox = SandboxConfig(use_bwrap=not args.no_sandbox, limits=course.limits, gpu=args.gpu)
-    if args.gpu:
+    if args.gpu and not args.scheduler:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
+        # (On a cluster the GPU is a worker's: parts that find no GPU worker wait for one instead.)
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
     config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
     paths = submissions_in(Path(args.dir))
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
         return 2
-    start = time.perf_counter()
-    reports = grade_many(paths, config, jobs=args.jobs)
     out = Path(args.out)
-    save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
-    reports, sheet_ok = with_sheet(reports, out)
-    write_outputs(reports, out)
-    took = time.perf_counter() - start
-    broken = [r.student for r in reports
-              if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
-    for r in reports:
-        flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
-        print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
-    if broken:
-        print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
-              "see their staff.txt)", file=sys.stderr)
-        return 2
-    return 0 if sheet_ok else 2
-
-
-def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
-    """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
-    sheet = out / SHEET
-    if not sheet.exists():
-        if any(r.pending_points for r in reports):
-            write_sheet(reports, sheet)
-            print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
-        return reports, True
-    # Never rewritten: the TA's scores live only there.
-    try:
-        scores = read_manual_scores(sheet, reports)
-    except ManualScoresError as exc:
-        print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
+    options = BatchOptions(scheduler=args.scheduler, jobs=args.jobs, force=args.force,
+                           command=" ".join(["grader", *sys.argv[1:]]) if sys.argv[1:] else "grader grade")
+    result = Batch(paths, config, out, options).run()
+    reports = result.reports
+    if len(reports) <= LIST_UP_TO:
+        for r in reports:
+            flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
+            print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
+    skipped = f"; {result.skipped} skipped, already graded with the same submission, checks and config " \
+              "(--force regrades them)" if result.skipped else ""
+    print(f"graded {result.graded} submission(s) in {result.seconds:.1f}s on {result.engine}{skipped} -> {out}/ "
+          "(summary.html, grades.csv)")
+    if result.stopped:
+        name = signal.Signals(result.stopped).name
+        print(f"stopped by {name}: {len(reports)} of {len(paths)} submission(s) are graded and written; run the "
+              "same command again to grade the rest (the graded ones are skipped)", file=sys.stderr)
+        return 128 + result.stopped
+    status = 0 if result.sheet_ok else 2
+    if result.needs_gpu:
+        print(f"{len(result.needs_gpu)} submission(s) have parts timed on a GPU and no GPU worker took them: "
+              "start a worker with `--resources GPU=1` and run again (only those are regraded)", file=sys.stderr)
+        status = 2
+    if result.broken:
+        print(f"the grader itself failed on: {', '.join(result.broken[:20])}"
+              f"{' and %d more' % (len(result.broken) - 20) if len(result.broken) > 20 else ''} "
+              "(checks that could not run scored 0; see their staff.txt; the next run grades them again)",
               file=sys.stderr)
-        return reports, False
-    unlisted = unlisted_rows(sheet, reports)
-    print(f"applied {len(scores)} TA score(s) from {sheet}")
-    if unlisted:
-        print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
-        print("\n".join(",".join(row) for row in unlisted))
-    return [apply_manual(r, scores) for r in reports], True
+        status = 2
+    return status
 
 
 def course_config(args) -> CourseConfig:
@@ -139,10 +132,36 @@ def cmd_manual(args) -> int:
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
     reports = [apply_manual(r, scores) for r in reports]
-    write_outputs(reports, out)
+    with OutLock(out, "grader manual"):
+        book = Gradebook.of(out)
+        try:
+            book.record_ta_scores(scores, "grader manual")
+        finally:
+            book.close()
+        write_outputs(reports, out)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
     print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
+    return 0
+
+
+def cmd_history(args) -> int:
+    """Show each grading of one student recorded in OUT's gradebook, and what changed between them."""
+    out = Path(args.out)
+    path = staff_dir(out) / DATABASE
+    if not path.is_file():
+        raise GraderError(f"expected a gradebook at {path}, got no such file. Run `grader grade SUBMISSIONS "
+                          f"--out {out}` first.")
+    book = Gradebook(path)
+    try:
+        entries, ta = book.history(args.student)
+        if not entries and not ta:
+            known = book.students()
+            raise GraderError(f"expected a student graded into {out}, got {args.student!r}."
+                              + did_you_mean(args.student, known))
+    finally:
+        book.close()
+    print(format_history(args.student, entries, ta))
     return 0
 
 
@@ -179,12 +198,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.add_argument("--scheduler", help="grade on the Dask cluster at this address (tcp://HOST:PORT) instead of "
+                                       "an embedded local cluster")
+    g.add_argument("--force", action="store_true",
+                   help="regrade every submission, even those the gradebook holds with the same hashes")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
     m.add_argument("out", help="the --out folder of `grader grade`")
     m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
     m.set_defaults(func=cmd_manual)
+    h = sub.add_parser("history", help="each grading of one student in OUT's gradebook, and what changed")
+    h.add_argument("student", help="the student's id (their folder name in OUT)")
+    h.add_argument("--out", required=True, help="the --out folder of `grader grade`")
+    h.set_defaults(func=cmd_history)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

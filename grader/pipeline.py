@@ -20,7 +20,7 @@ from grader.extract import extract_answers
 from grader.load import load, student_id
 from grader.model import CHECK_BROKEN, NOT_ANSWERED, Outcome, Report, Status
 from grader.problem import Problem, discover, select
-from grader.run_checks import Seeds, claims_of, run_claims, validate
+from grader.run_checks import Seeds, SeedTable, claims_of, run_claims, validate
 from grader.sandbox import Limits, SandboxConfig
 from grader.score import not_answered_results, score
 
@@ -75,8 +75,12 @@ def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfi
                   problems=tuple((p.name, p.title) for p in problems), staff_notes=tuple(staff))
 
 
-def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig) -> Report:
-    """Grade one submission folder or .zip through every stage; always returns a Report."""
+def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig,
+                     seeds: Seeds | SeedTable | None = None) -> Report:
+    """Grade one submission folder or .zip through every stage; always returns a Report.
+
+    `seeds` replaces the seeds derived from `config.secret` (a batch worker gets a table, never the secret).
+    """
     student = student_id(path)
     titles = tuple((p.name, p.title) for p in problems)
     with tempfile.TemporaryDirectory(prefix="hw7-") as scratch:
@@ -89,7 +93,8 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         extracted = Outcome.of("extract", lambda: extract_answers(loaded.value, problems))
         sub = extracted.value if extracted.ok else loaded.value
         answers = Answers(sub, config.sandbox)
-        seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
+        if seeds is None:
+            seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
         try:
             checked = Outcome.of("checks", lambda: run_claims(answers, problems, config.hidden, seeds, config.course,

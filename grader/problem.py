@@ -26,6 +26,7 @@ class Part:
     kind: str = "value"  # value | function | manual
     rubric: str = ""  # for manual parts: what a TA looks for
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
+    gpu: bool = False  # timed on a GPU when grading with --gpu: a batch sends it to a worker with the GPU resource
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import jinja2
@@ -120,25 +121,47 @@ def render_manual(reports: list[Report]) -> str | None:
                                                       pending=sum(q["pending"] for q in questions))
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a temporary file renamed over it), so a killed run leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_student(report: Report, out: Path) -> None:
+    """Write one student's files of the answer contract: results.json, report.html, staff.txt when there is any."""
+    d = out / report.student
+    d.mkdir(parents=True, exist_ok=True)
+    write_text(d / "results.json", json.dumps(results_json(report), indent=2))
+    write_text(d / "report.html", render_html(report))
+    staff = list(report.staff_notes)
+    staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in report.checks
+              if c.visibility == "hidden" and c.status != "passed" and c.message]
+    if staff or report.output:
+        write_text(d / "staff.txt", "\n\n".join(staff + ([f"Output of the submission:\n{report.output}"]
+                                                         if report.output else [])))
+    else:
+        (d / "staff.txt").unlink(missing_ok=True)  # left by an earlier grading of this student: no longer true
+
+
+def write_batch(reports: list[Report], out: Path) -> None:
+    """Write the batch's files: summary.html, grades.csv and, when there are manual parts, manual.html."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "summary.html", render_summary(reports))
+    manual = render_manual(reports)
+    if manual is not None:
+        write_text(out / "manual.html", manual)
+    tmp = out / ".grades.csv.tmp"
+    write_grades_csv(reports, tmp)
+    os.replace(tmp, out / "grades.csv")
+
+
 def write_outputs(reports: list[Report], out: Path) -> None:
     """Write every file of the answer contract for a batch into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:
-        d = out / r.student
-        d.mkdir(parents=True, exist_ok=True)
-        (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
-        (d / "report.html").write_text(render_html(r), encoding="utf-8")
-        staff = list(r.staff_notes)
-        staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in r.checks
-                  if c.visibility == "hidden" and c.status != "passed" and c.message]
-        if staff or r.output:
-            (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
-                                         encoding="utf-8")
-    (out / "summary.html").write_text(render_summary(reports), encoding="utf-8")
-    manual = render_manual(reports)
-    if manual is not None:
-        (out / "manual.html").write_text(manual, encoding="utf-8")
-    write_grades_csv(reports, out / "grades.csv")
+        write_student(r, out)
+    write_batch(reports, out)
 
 
 def console_table(report: Report, color: bool = False) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -44,15 +45,30 @@ def report_from_json(data: dict) -> Report:
     return Report(**data)
 
 
+def save_report(report: Report, out: Path) -> None:
+    """Write `out/<student>/report.json` (whole or not at all: a killed batch leaves no half file)."""
+    d = out / report.student
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = d / f".{REPORT_FILE}.tmp"
+    tmp.write_text(json.dumps(report_to_json(report), indent=1), encoding="utf-8")
+    os.replace(tmp, d / REPORT_FILE)
+
+
+def save_batch(students: list[str], out: Path) -> None:
+    """Write `out/batch.json`, naming the students of this batch in order."""
+    # Folders of students graded into `out` by an earlier run stay on disk; the batch file keeps them out of
+    # a later `grader manual`, so that its summary and gradebook are those of this batch.
+    batch = {"format": FORMAT, "students": list(students)}
+    tmp = out / f".{BATCH_FILE}.tmp"
+    tmp.write_text(json.dumps(batch, indent=1), encoding="utf-8")
+    os.replace(tmp, out / BATCH_FILE)
+
+
 def save_reports(reports: list[Report], out: Path) -> None:
     """Write `out/<student>/report.json` for each report, and `out/batch.json` naming the batch."""
     for r in reports:
-        (out / r.student).mkdir(parents=True, exist_ok=True)
-        (out / r.student / REPORT_FILE).write_text(json.dumps(report_to_json(r), indent=1), encoding="utf-8")
-    # Folders of students graded into `out` by an earlier run stay on disk; the batch file keeps them out of
-    # a later `grader manual`, so that its summary and gradebook are those of this batch.
-    batch = {"format": FORMAT, "students": [r.student for r in reports]}
-    (out / BATCH_FILE).write_text(json.dumps(batch, indent=1), encoding="utf-8")
+        save_report(r, out)
+    save_batch([r.student for r in reports], out)
 
 
 def _read(path: Path, parse, expected: str, remedy: str):

@@ -21,7 +21,8 @@ PROBLEM = Problem(
                     "explains correctly what it does, and argues why it is interesting. One well-explained idea "
                     "beats a list."),
         Part("train_fast", points=2, kind="function",
-             answer="optional function train_fast(train_x, train_y, test_x, budget_s) -> predicted labels"),
+             answer="optional function train_fast(train_x, train_y, test_x, budget_s) -> predicted labels",
+             gpu=True),
     ),
     needs_torch=True,  # train_fast may use torch in the sandbox
 )

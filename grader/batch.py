@@ -1,0 +1,608 @@
+"""Many submissions: Dask futures on an embedded LocalCluster or an existing cluster, the gradebook, progress.
+
+The `grader grade` process is the only one that reads submission folders and
+writes OUT. For each submission it takes a snapshot (the bytes, hashed),
+skips it when the gradebook already holds a grading of the same bytes with
+the same checks and config, and otherwise sends the snapshot with the
+student's seeds (never the course secret) to a worker as task data. A worker
+unpacks it in a temporary folder and grades it with
+`pipeline.grade_submission` (one submission at a time per worker: pytest's
+session is process-wide), and returns the report as plain JSON. As each one
+comes back its files are written and its row committed, so a batch stopped at
+any point (a signal, kill -9, a dead worker) loses nothing and repeats
+nothing on the next run.
+
+Parts tagged `gpu` run, when grading with --gpu, as a separate task that asks
+for the Dask worker resource GPU=1, so a timed run has a GPU to itself; a
+cluster with no such worker gets them back as "needs a GPU worker".
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import hashlib
+import json
+import importlib.metadata
+import logging
+import os
+import platform
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from grader import snapshot as snapshots
+from grader.errors import GraderError, ManualScoresError
+from grader.gradebook import Gradebook, OutLock
+from grader.load import student_id
+from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
+from grader.model import CHECK_BROKEN, Report
+from grader.pipeline import RunConfig, grade_submission, load_problems, nothing_earned
+from grader.problem import Problem
+from grader.progress import Progress, grader_error
+from grader.report import write_batch, write_student
+from grader.run_checks import Seeds, SeedTable
+from grader.score import score
+from grader.store import REPORT_FILE, report_from_json, report_to_json, save_batch, save_report
+
+PLUGIN_PREFIX = "hw7-grader"
+NEEDS_GPU = ("not graded yet: this part is timed on a GPU and no GPU worker was available; the course staff "
+             "will grade it again on one")
+SOURCE_PACKAGES = ("grader", "problems", "reference")
+VERSIONED = ("numpy", "sympy", "torch", "pytest")  # results can depend on them: part of the checks hash
+
+
+class Stopped(BaseException):
+    """A signal asked the batch to stop (SIGINT or SIGTERM): the graded students are kept."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+# -- what a grading depends on ----------------------------------------------------------------------
+def checks_hash() -> str:
+    """The sha256 of the grader's, the problems' and the references' files and of the versions they run on."""
+    h = hashlib.sha256(f"python {platform.python_version()}|".encode())
+    for name in VERSIONED:
+        try:
+            h.update(f"{name} {importlib.metadata.version(name)}|".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{name} absent|".encode())
+    for package in SOURCE_PACKAGES:
+        root = Path(__import__(package).__file__).parent
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                rel = path.relative_to(root.parent).as_posix()
+                h.update(f"{rel}|{path.stat().st_size}|".encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def config_hash(config: RunConfig) -> str:
+    """The sha256 of everything in the run's config that changes grades: course, options, the secret's fingerprint."""
+    secret = hashlib.sha256(f"hw7-secret-fingerprint|{config.secret}".encode()).hexdigest()
+    what = (replace(config.course, source=""), config.mode, tuple(config.problems), config.before_due,
+            config.sandbox.use_bwrap, config.sandbox.gpu, config.sandbox.limits, secret)
+    return hashlib.sha256(repr(what).encode()).hexdigest()
+
+
+def gpu_problems(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """The problems with a part tagged `gpu`."""
+    return tuple(p for p in problems if any(part.gpu for part in p.parts))
+
+
+# -- what travels to a worker, and what comes back ---------------------------------------------------
+@dataclass(frozen=True)
+class Task:
+    """One piece of work for a worker: a snapshot, which problems to grade, and the seeds to grade them with."""
+
+    student: str
+    snapshot: snapshots.Snapshot
+    problems: tuple[str, ...]
+    seeds: SeedTable
+    gpu: bool = False  # the sandbox gets the GPU (the task asks for a GPU worker)
+    plugin: str = PLUGIN_PREFIX
+
+
+class SubmissionGrader:
+    """What a worker sets up once: the problems, loaded, and one grade_submission-shaped callable.
+
+    `grade` is the seam for a faster way of grading (a pre-importing worker):
+    any callable `(path, problems, config, seeds) -> Report` can take its place.
+    """
+
+    def __init__(self, config: RunConfig, grade: Callable[..., Report] = grade_submission):
+        self.config = config
+        self.problems = load_problems(config.problems, config.course)
+        self.checks_hash = checks_hash()
+        self.grade = grade
+        self._one_at_a_time = threading.Lock()  # pytest.main and stdout capture are process-wide
+
+    def __call__(self, task: Task, worker: str = "") -> dict:
+        """Grade one task; plain data back: the report as JSON, the worker, seconds, the checks hash."""
+        start = time.perf_counter()
+        problems = tuple(p for p in self.problems if p.name in task.problems)
+        config = replace(self.config, sandbox=replace(self.config.sandbox, gpu=task.gpu))
+        with self._one_at_a_time, tempfile.TemporaryDirectory(prefix="hw7-task-") as tmp:
+            try:
+                path = task.snapshot.materialize(Path(tmp))
+                report = self.grade(path, problems, config, task.seeds)
+            except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
+                report = crashed(task.student, problems, config, f"{type(exc).__name__}: {exc}",
+                                 traceback.format_exc()[-3000:])
+        return {"report": report_to_json(report), "worker": worker, "seconds": time.perf_counter() - start,
+                "checks_hash": self.checks_hash}
+
+
+def crashed(student: str, problems: tuple[Problem, ...], config: RunConfig, error: str, staff: str = "") -> Report:
+    """The report of a submission the grader could not grade (a crash, a worker that kept dying)."""
+    why = f"not graded: the grader crashed on this submission ({error})"
+    return nothing_earned(student, problems, config, kind="grader_error", status=CHECK_BROKEN, why=why,
+                          load_error=why, staff=(staff or error,))
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # the inline engine needs no Dask
+    WorkerPlugin = object
+
+
+class GraderPlugin(WorkerPlugin):
+    """Sets a SubmissionGrader up once on each Dask worker (and on workers that join later)."""
+
+    def __init__(self, config: RunConfig, name: str):
+        self.config = config
+        self.name = name
+        self.grader: SubmissionGrader | None = None
+
+    def setup(self, worker):
+        """Load the problems on the worker."""
+        self.grader = SubmissionGrader(self.config)
+
+
+def grade_on_worker(task: Task) -> dict:
+    """The Dask task: grade `task` with this worker's SubmissionGrader."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    return worker.plugins[task.plugin].grader(task, worker.name if isinstance(worker.name, str) else
+                                              f"{worker.address}")
+
+
+# -- engines: where tasks run ------------------------------------------------------------------------
+@dataclass
+class Done:
+    """A finished task: its result (plain data) or why there is none."""
+
+    task: Task
+    result: dict | None
+    error: str | None = None
+
+
+class InlineEngine:
+    """Grades tasks one by one in this process (--jobs 1): the same tasks and results as on Dask.
+
+    The grading runs in one daemon thread, as it does in a Dask worker's thread, so that a signal reaches the
+    main thread at once and a stopped batch never waits for the submission in progress (its sandbox dies with
+    this process).
+    """
+
+    name = "inline"
+    has_gpu = True  # the one process is the machine: --gpu was checked on it
+    slots = 1
+
+    def __init__(self, config: RunConfig):
+        self.grader = SubmissionGrader(config)
+        self.queue: collections.deque[Task] = collections.deque()
+
+    def submit(self, task: Task, resources: dict | None = None) -> None:
+        """Queue a task."""
+        self.queue.append(task)
+
+    def next_done(self) -> Done:
+        """Grade the oldest queued task."""
+        task = self.queue.popleft()
+        box: list = []
+        thread = threading.Thread(target=lambda: box.append(self.grader(task, "inline")), daemon=True,
+                                  name=f"hw7-grade-{task.student}")
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.2)  # short waits: a signal handler runs between them
+        if not box:
+            return Done(task, None, "the grading thread ended without a result")
+        return Done(task, box[0])
+
+    def close(self) -> None:
+        """Nothing to stop: a thread still grading is a daemon, and its sandbox dies with this process."""
+
+
+@contextlib.contextmanager
+def _without_env(name: str):
+    """`name` removed from this process's environment meanwhile, so that processes started now never see it."""
+    value = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if value is not None:
+            os.environ[name] = value
+
+
+class DaskEngine:
+    """Tasks as Dask futures: on an embedded cluster of one-thread workers, or on the cluster at `scheduler`."""
+
+    def __init__(self, config: RunConfig, plugin: str, scheduler: str | None = None, jobs: int | None = None):
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # a dead worker is our business, not a traceback
+        from distributed import Client, Nanny, Scheduler, SpecCluster, as_completed
+
+        self.cluster = None
+        # The secret must never reach a worker: they get seeds, and the variable is hidden while they start.
+        with _without_env(config.course.secret_env):
+            if scheduler:
+                try:
+                    self.client = Client(scheduler, timeout=20, set_as_default=False)
+                except (OSError, TimeoutError) as exc:
+                    raise GraderError(f"--scheduler: expected a running Dask scheduler at {scheduler}, got no answer "
+                                      f"({exc}). Start one with `dask scheduler` (and workers with `dask worker "
+                                      f"{scheduler} --nthreads 1`), or leave out --scheduler to grade here.") from None
+                self.name = f"dask {scheduler}"
+            else:
+                n = jobs or os.cpu_count() or 1
+                gpu = config.sandbox.gpu
+                workers = {f"local-{i}": {"cls": Nanny, "options": {
+                    "nthreads": 1, "host": "127.0.0.1", "memory_limit": 0, "silence_logs": logging.ERROR,
+                    # One GPU worker: timed parts queue for it instead of sharing the GPU.
+                    "resources": {"GPU": 1} if gpu and i == 0 else {}}} for i in range(n)}
+                self.cluster = SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {
+                    "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
+                self.client = Client(self.cluster, set_as_default=False)
+                self.name = f"dask local cluster, {n} worker(s)"
+        self.client.register_plugin(GraderPlugin(config, plugin), name=plugin)
+        info = self.client.scheduler_info()["workers"].values()
+        if not info and scheduler:
+            self.client.wait_for_workers(1, timeout=60)
+            info = self.client.scheduler_info()["workers"].values()
+        self.has_gpu = any(w.get("resources", {}).get("GPU", 0) >= 1 for w in info)
+        threads = sum(w.get("nthreads", 1) for w in info)
+        if any(w.get("nthreads", 1) > 1 for w in info):
+            print("note: some Dask workers have several threads; each grades one submission at a time "
+                  "(start them with --nthreads 1 and more --nworkers instead)", file=sys.stderr)
+        self.slots = max(2 * len(info), threads, 2)
+        self._ac = as_completed(loop=self.client.loop)
+        self._tasks: dict[str, Task] = {}
+
+    def submit(self, task: Task, resources: dict | None = None) -> None:
+        """Send one task (its snapshot is task data: the worker needs no shared disk)."""
+        key = f"grade-{task.student}-{uuid.uuid4().hex[:8]}"
+        arg = task
+        if task.snapshot.size > 1 << 20:  # big graphs make the scheduler slow: send big snapshots on their own
+            arg = self.client.scatter(task, hash=False)
+        future = self.client.submit(grade_on_worker, arg, key=key, resources=resources or None, pure=False)
+        self._tasks[key] = task
+        self._ac.add(future)
+
+    def next_done(self) -> Done:
+        """The next task to finish, in completion order."""
+        future = next(self._ac)
+        task = self._tasks.pop(future.key)
+        try:
+            return Done(task, future.result())
+        except Exception as exc:  # KilledWorker (a worker died on it again and again) or a lost connection
+            return Done(task, None, f"{type(exc).__name__}: {exc}")
+        finally:
+            future.release()
+
+    def close(self) -> None:
+        """Cancel what is left and stop the embedded cluster (its workers, and so their sandboxes)."""
+        try:
+            self.client.close(timeout=10)
+        finally:
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
+
+
+# -- the batch ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to run a batch: where, how many at once, and whether to regrade what the gradebook has."""
+
+    scheduler: str | None = None
+    jobs: int | None = None
+    force: bool = False
+    command: str = "grader grade"
+    progress_every: float = 5.0
+    bar: bool | None = None  # None: a bar when stderr is a terminal
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: the reports in order, and counts for the exit status."""
+
+    reports: list[Report]
+    graded: int
+    skipped: int
+    needs_gpu: list[str] = field(default_factory=list)
+    sheet_ok: bool = True
+    stopped: int = 0  # the signal that stopped the batch, or 0
+    engine: str = ""
+    seconds: float = 0.0
+
+    @property
+    def broken(self) -> list[str]:
+        """The students the grader itself failed on."""
+        return [r.student for r in self.reports if grader_error(r)]
+
+
+def merge(student: str, reports: list[Report], problems: tuple[Problem, ...]) -> Report:
+    """One report from the reports of one submission's tasks (its CPU problems and its GPU problems)."""
+    if len(reports) == 1:
+        return reports[0]
+    order = {p.name: i for i, p in enumerate(problems)}
+    first = reports[0]
+    checks = tuple(sorted((c for r in reports for c in r.checks), key=lambda c: order.get(c.problem, 0)))
+    parts = tuple(sorted((p for r in reports for p in r.parts), key=lambda p: order.get(p.problem, 0)))
+    titles = tuple(sorted({t for r in reports for t in r.problems}, key=lambda t: order.get(t[0], 0)))
+    return replace(first, checks=checks, parts=parts, stages=tuple(s for r in reports for s in r.stages),
+                   load_error=next((r.load_error for r in reports if r.load_error), None),
+                   import_error=next((r.import_error for r in reports if r.import_error), None),
+                   notes=tuple(dict.fromkeys(n for r in reports for n in r.notes)),
+                   output="\n".join(r.output for r in reports if r.output), problems=titles,
+                   sandboxed=all(r.sandboxed for r in reports),
+                   responses=tuple(x for r in reports for x in r.responses),
+                   staff_notes=tuple(x for r in reports for x in r.staff_notes))
+
+
+def awaiting_gpu(report: Report, problems: tuple[Problem, ...]) -> Report:
+    """The report with its GPU-tagged parts not graded (0, flagged for staff), for a cluster without a GPU worker."""
+    tagged = {(p.name, part.name) for p in problems for part in p.parts if part.gpu}
+    checks = tuple(replace(c, score=0.0, status=CHECK_BROKEN, message=NEEDS_GPU) if (c.problem, c.part) in tagged
+                   else c for c in report.checks)
+    return replace(report, checks=checks, parts=score(problems, checks),
+                   staff_notes=report.staff_notes + (f"{', '.join(f'{a}.{b}' for a, b in sorted(tagged))}: "
+                                                     "needs a GPU worker (start one with `dask worker ... "
+                                                     "--resources GPU=1`) and grade again",))
+
+
+class Batch:
+    """One `grader grade` run over `paths` into `out`."""
+
+    def __init__(self, paths: list[Path], config: RunConfig, out: Path, options: BatchOptions,
+                 stream=None, engine_factory: Callable | None = None):
+        self.paths = paths
+        self.config = config
+        self.out = Path(out)
+        self.options = options
+        self.stream = stream or sys.stderr
+        self.problems = load_problems(config.problems, config.course)  # a broken problem fails before any student
+        self.students = [student_id(p) for p in paths]
+        twice = sorted({s for s in self.students if self.students.count(s) > 1})
+        if twice:
+            raise GraderError(f"expected one submission per student, got several for {', '.join(twice[:5])} "
+                              "(a folder and a .zip of the same name?); keep one of each.")
+        self.checks_hash = checks_hash()
+        self.config_hash = config_hash(config)
+        # Workers get the config without the secret: their seeds come with each task.
+        self.plugin = f"{PLUGIN_PREFIX}-{self.config_hash[:12]}"
+        self.worker_config = replace(config, secret="")
+        self.engine_factory = engine_factory or self._engine
+        self.gpu_names = tuple(p.name for p in gpu_problems(self.problems)) if config.sandbox.gpu else ()
+
+    def _engine(self):
+        o = self.options
+        if not o.scheduler and ((o.jobs or os.cpu_count() or 1) == 1 or len(self.paths) <= 1):
+            return InlineEngine(self.worker_config)
+        return DaskEngine(self.worker_config, self.plugin, o.scheduler, o.jobs)
+
+    def run(self) -> BatchResult:
+        """Grade every submission not already in the gradebook, writing each as it finishes; the batch's result."""
+        start = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        with OutLock(self.out, self.options.command):
+            book = Gradebook.of(self.out)
+            try:
+                return self._run(book, start)
+            finally:
+                book.close()
+
+    def _run(self, book: Gradebook, start: float) -> BatchResult:
+        reports: dict[str, Report] = {}
+        skipped: set[str] = set()
+        needs_gpu: list[str] = []
+        progress = Progress(len(self.paths), self.stream, self.options.progress_every, self.options.bar)
+        run_id = None
+        engine = None
+        stopped = 0
+        previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+        def stop(signum, frame):
+            raise Stopped(signum)
+
+        try:
+            for signum in previous:
+                signal.signal(signum, stop)
+            engine = self.engine_factory()
+            run_id = book.start_run(self.options.command, self.checks_hash, self.config_hash, self.options.force,
+                                    len(self.paths), engine.name)
+            self._loop(book, run_id, engine, reports, skipped, needs_gpu, progress)
+        except Stopped as exc:
+            stopped = exc.signum
+        finally:
+            try:
+                if engine is not None:
+                    with _ignoring_signals():
+                        engine.close()
+            finally:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
+                progress.close()
+        order = [s for s in self.students if s in reports]
+        final, sheet_ok = self._finish(book, [reports[s] for s in order], skipped)
+        if run_id is not None:
+            book.finish_run(run_id, "interrupted" if stopped else "finished")
+        return BatchResult(final, progress.counts.graded, len(skipped), needs_gpu, sheet_ok, stopped,
+                           engine.name if engine else "", time.perf_counter() - start)
+
+    def _tasks(self, path: Path, snap: snapshots.Snapshot, student: str, gpu_worker: bool) -> list[tuple[Task, dict]]:
+        """The tasks of one submission, each with the Dask resources it asks for."""
+        seeds = SeedTable.of(Seeds(self.config.secret, student) if self.config.mode == "grade" else Seeds.public(),
+                             self.problems)
+        names = tuple(p.name for p in self.problems)
+
+        def task(problems: tuple[str, ...], gpu: bool) -> Task:
+            mine = SeedTable(tuple(s for s in seeds.seeds if s[0] in problems))
+            return Task(student, snap, problems, mine, gpu, self.plugin)
+
+        if not self.gpu_names or not gpu_worker:
+            return [(task(names, False), {})]
+        cpu = tuple(n for n in names if n not in self.gpu_names)
+        return ([(task(cpu, False), {})] if cpu else []) + [(task(self.gpu_names, True), {"GPU": 1})]
+
+    def _loop(self, book, run_id, engine, reports, skipped, needs_gpu, progress) -> None:
+        pending: dict[str, list] = {}  # student -> [tasks expected, reports so far, content hash, started]
+        in_flight = 0
+        todo = iter(zip(self.paths, self.students))
+        gpu_worker = bool(self.gpu_names) and engine.has_gpu
+
+        def feed() -> bool:
+            nonlocal in_flight
+            for path, student in todo:
+                try:
+                    snap = snapshots.take(path)
+                except (OSError, GraderError) as exc:
+                    self._record(book, run_id, crashed(student, self.problems, self.config,
+                                                       f"the submission could not be read: {exc}"),
+                                 "", 0.0, "", reports, progress, failed=True)
+                    continue
+                digest = snap.digest
+                earlier = None if self.options.force else book.graded(student, digest, self.checks_hash,
+                                                                      self.config_hash)
+                if earlier is not None:
+                    book.record_skip(run_id, earlier, digest, self.checks_hash, self.config_hash)
+                    reports[student] = earlier.report
+                    skipped.add(student)
+                    progress.skipped()
+                    continue
+                tasks = self._tasks(path, snap, student, gpu_worker)
+                pending[student] = [len(tasks), [], digest, time.perf_counter(), set()]
+                for t, resources in tasks:
+                    engine.submit(t, resources)
+                    in_flight += 1
+                return True
+            return False
+
+        while in_flight < engine.slots and feed():
+            pass
+        while in_flight:
+            done = engine.next_done()
+            in_flight -= 1
+            student = done.task.student
+            entry = pending[student]
+            if done.result is None:
+                problems = tuple(p for p in self.problems if p.name in done.task.problems)
+                entry[1].append(crashed(student, problems, self.config,
+                                        f"the worker grading it failed: {done.error}"))
+            else:
+                if done.result["checks_hash"] != self.checks_hash:
+                    raise GraderError(f"worker {done.result['worker']} grades with other checks than this machine "
+                                      f"(checks hash {done.result['checks_hash'][:12]}, here {self.checks_hash[:12]}); "
+                                      "install the same version of the grader on every node.")
+                entry[1].append(report_from_json(done.result["report"]))
+                entry[4].add(done.result["worker"])
+            if len(entry[1]) == entry[0]:
+                del pending[student]
+                report = merge(student, entry[1], self.problems)
+                state = "graded"
+                if self.gpu_names and not gpu_worker:
+                    report = awaiting_gpu(report, self.problems)
+                    needs_gpu.append(student)
+                    state = "needs_gpu"
+                self._record(book, run_id, report, entry[2], time.perf_counter() - entry[3],
+                             ",".join(sorted(entry[4])), reports, progress, state=state)
+            while in_flight < engine.slots and feed():
+                pass
+
+    def _record(self, book, run_id, report, digest, seconds, worker, reports, progress, state="graded",
+                failed=False) -> None:
+        """Write one student's files, then commit their row: a kill in between only means grading them again."""
+        save_report(report, self.out)
+        write_student(report, self.out)
+        if failed or report.kind == "grader_error" or report.grader_failures:
+            state = "failed"  # worth another try on the next run, unlike a wrong answer
+        book.record(run_id, report, digest, self.checks_hash, self.config_hash, seconds=seconds, worker=worker,
+                    state=state)
+        reports[report.student] = report
+        progress.graded(report)
+
+    def _finish(self, book: Gradebook, reports: list[Report], skipped: set[str]) -> tuple[list[Report], bool]:
+        """The batch's files, with the TA's sheet applied; students whose files the sheet (or a gap) changes rewritten.
+
+        (the reports with TA scores, whether the sheet could be read).
+        """
+        if not reports:
+            return reports, True
+        save_batch([r.student for r in reports], self.out)
+        applied, sheet_ok, scores = with_sheet(reports, self.out, self.stream)
+        book.record_ta_scores(scores, "grader grade")
+        for graded, final in zip(reports, applied):
+            if final != graded:
+                write_student(final, self.out)
+            elif graded.student in skipped and not self._files_match(graded):
+                save_report(graded, self.out)
+                write_student(graded, self.out)
+        write_batch(applied, self.out)
+        return applied, sheet_ok
+
+    def _files_match(self, report: Report) -> bool:
+        """Whether the student's files on disk are this report's (a skipped student's, from an earlier run)."""
+        d = self.out / report.student
+        try:
+            on_disk = report_from_json(json.loads((d / REPORT_FILE).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return on_disk == report and (d / "results.json").is_file() and (d / "report.html").is_file()
+
+
+@contextlib.contextmanager
+def _ignoring_signals():
+    """SIGINT and SIGTERM held off while workers are being stopped (a second Ctrl-C must not leave them running)."""
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def with_sheet(reports: list[Report], out: Path, stream=None) -> tuple[list[Report], bool, tuple]:
+    """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none.
+
+    (reports, whether the sheet could be read, the TA scores applied).
+    """
+    stream = stream or sys.stderr
+    sheet = out / SHEET
+    if not sheet.exists():
+        if any(r.pending_points for r in reports):
+            write_sheet(reports, sheet)
+            print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
+        return reports, True, ()
+    # Never rewritten: the TA's scores live only there.
+    try:
+        scores = read_manual_scores(sheet, reports)
+    except ManualScoresError as exc:
+        print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
+              file=stream)
+        return reports, False, ()
+    unlisted = unlisted_rows(sheet, reports)
+    print(f"applied {len(scores)} TA score(s) from {sheet}")
+    if unlisted:
+        print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
+        print("\n".join(",".join(row) for row in unlisted))
+    return [apply_manual(r, scores) for r in reports], True, scores
+
+
