@@ -96,7 +96,7 @@ def _read_folder(folder: Path) -> tuple[tuple[Entry, ...], bool]:
             except FileNotFoundError:
                 continue  # removed while we read: the next pass decides
             if len(entries) > MAX_FILES or total > MAX_TOTAL_BYTES:
-                return tuple(entries), True
+                return tuple(sorted(entries, key=lambda e: e.path)), True
             if stat.S_ISLNK(st.st_mode):
                 entries.append(Entry(rel, "link", os.readlink(p).encode("utf-8", "surrogateescape")))
             elif stat.S_ISDIR(st.st_mode):
@@ -110,7 +110,7 @@ def _read_folder(folder: Path) -> tuple[tuple[Entry, ...], bool]:
                 total += len(data)
                 entries.append(Entry(rel, "file", data))
             # sockets, fifos and devices are not part of a submission: left out, as the loader ignores them
-    return tuple(entries), False
+    return tuple(sorted(entries, key=lambda e: e.path)), False
 
 
 def take(path: Path) -> Snapshot:
