@@ -513,7 +513,9 @@ class Batch:
                                       f"(checks hash {done.result['checks_hash'][:12]}, here {self.checks_hash[:12]}); "
                                       "install the same version of the grader on every node.")
                 entry[1].append(report_from_json(done.result["report"]))
-                entry[4].add(done.result["worker"])
+                # Which worker graded what: with a GPU task beside the CPU one, each is named with its problems.
+                where = done.result["worker"]
+                entry[4].add(f"{'+'.join(done.task.problems)}@{where}" if entry[0] > 1 else where)
             if len(entry[1]) == entry[0]:
                 del pending[student]
                 report = merge(student, entry[1], self.problems)

@@ -335,6 +335,7 @@ def format_history(student: str, entries: list[HistoryEntry], ta: list[TaScore])
     if not entries:
         return f"no grading of {student} is recorded in this gradebook"
     lines = [f"history of {student}: {len(entries)} run(s)"]
+    w = max([len(key) for e in entries for key, *_ in e.parts] + [len(s.part) for s in ta] + [20])
     previous: HistoryEntry | None = None
     for e in entries:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.recorded_at))
@@ -345,7 +346,7 @@ def format_history(student: str, entries: list[HistoryEntry], ta: list[TaScore])
             continue
         lines.append(head + ("  (needs a GPU worker)" if e.state == "needs_gpu" else ""))
         if previous is None:
-            lines += [f"  {key:<40} {score:g}/{points:g}  {status}" for key, status, score, points in e.parts]
+            lines += [f"  {key:<{w}} {score:g}/{points:g}  {status}" for key, status, score, points in e.parts]
         else:
             why = [w for w, changed in (("new submission", e.content_hash != previous.content_hash),
                                         ("checks or references changed", e.checks_hash != previous.checks_hash),
@@ -357,15 +358,15 @@ def format_history(student: str, entries: list[HistoryEntry], ta: list[TaScore])
             for key, status, score, points in e.parts:
                 old = before.get(key)
                 if old is None:
-                    changed.append(f"  {key:<40} new part: {score:g}/{points:g}  {status}")
+                    changed.append(f"  {key:<{w}} new part: {score:g}/{points:g}  {status}")
                 elif old != (status, score, points):
-                    changed.append(f"  {key:<40} {old[1]:g}/{old[2]:g} {old[0]} -> {score:g}/{points:g} {status}")
+                    changed.append(f"  {key:<{w}} {old[1]:g}/{old[2]:g} {old[0]} -> {score:g}/{points:g} {status}")
             lines += changed or ["  no part changed"]
         previous = e
     if ta:
         lines.append("\nTA scores (manual parts):")
         for s in ta:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s.recorded_at))
-            lines.append(f"  {when}  {s.part:<40} {s.score:g}" + (f"  \"{s.comment}\"" if s.comment else "")
+            lines.append(f"  {when}  {s.part:<{w}} {s.score:g}" + (f"  \"{s.comment}\"" if s.comment else "")
                          + f"  ({s.source})")
     return "\n".join(lines)

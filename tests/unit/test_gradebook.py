@@ -91,7 +91,7 @@ def test_history_shows_each_grading_and_what_changed(book):
     assert "history of alice: 3 run(s)" in text
     assert f"run {two} " in text and "(same submission, checks and config as before: not regraded)" in text
     assert "regraded: new submission, checks or references changed" in text
-    assert "p.a                                      0/2 wrong -> 2/2 passed" in text
+    assert "\n  p.a                  0/2 wrong -> 2/2 passed\n" in text
     assert "p.essay" in text and '3  "clear"  (grader manual)' in text
     assert format_history("zed", *book.history("zed")) == "no grading of zed is recorded in this gradebook"
 
