@@ -157,14 +157,15 @@ except ImportError:  # the inline engine needs no Dask
 class GraderPlugin(WorkerPlugin):
     """Sets a SubmissionGrader up once on each Dask worker (and on workers that join later)."""
 
-    def __init__(self, config: RunConfig, name: str):
+    def __init__(self, config: RunConfig, name: str, grade: Callable[..., Report] = grade_submission):
         self.config = config
         self.name = name
+        self.grade = grade
         self.grader: SubmissionGrader | None = None
 
     def setup(self, worker):
         """Load the problems on the worker."""
-        self.grader = SubmissionGrader(self.config)
+        self.grader = SubmissionGrader(self.config, self.grade)
 
 
 def grade_on_worker(task: Task) -> dict:
@@ -198,8 +199,8 @@ class InlineEngine:
     has_gpu = True  # the one process is the machine: --gpu was checked on it
     slots = 1
 
-    def __init__(self, config: RunConfig):
-        self.grader = SubmissionGrader(config)
+    def __init__(self, config: RunConfig, grade: Callable[..., Report] = grade_submission):
+        self.grader = SubmissionGrader(config, grade)
         self.queue: collections.deque[Task] = collections.deque()
 
     def submit(self, task: Task, resources: dict | None = None) -> None:
@@ -237,7 +238,8 @@ def _without_env(name: str):
 class DaskEngine:
     """Tasks as Dask futures: on an embedded cluster of one-thread workers, or on the cluster at `scheduler`."""
 
-    def __init__(self, config: RunConfig, plugin: str, scheduler: str | None = None, jobs: int | None = None):
+    def __init__(self, config: RunConfig, plugin: str, scheduler: str | None = None, jobs: int | None = None,
+                 grade: Callable[..., Report] = grade_submission):
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a dead worker is our business, not a traceback
         from distributed import Client, Nanny, Scheduler, SpecCluster, as_completed
 
@@ -263,7 +265,7 @@ class DaskEngine:
                     "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster, set_as_default=False)
                 self.name = f"dask local cluster, {n} worker(s)"
-        self.client.register_plugin(GraderPlugin(config, plugin), name=plugin)
+        self.client.register_plugin(GraderPlugin(config, plugin, grade), name=plugin)
         info = self.client.scheduler_info()["workers"].values()
         if not info and scheduler:
             self.client.wait_for_workers(1, timeout=60)
@@ -390,10 +392,11 @@ class Batch:
         # Workers get the config without the secret: their seeds come with each task.
         self.plugin = f"{PLUGIN_PREFIX}-{self.config_hash[:12]}"
         self.worker_config = replace(config, secret="")
-        self.engine_factory = engine_factory or self._engine
+        self.engine_factory = engine_factory or Batch.default_engine  # (batch) -> engine
         self.gpu_names = tuple(p.name for p in gpu_problems(self.problems)) if config.sandbox.gpu else ()
 
-    def _engine(self):
+    def default_engine(self):
+        """Inline for one job or one submission, else Dask (the embedded cluster, or the one at --scheduler)."""
         o = self.options
         if not o.scheduler and ((o.jobs or os.cpu_count() or 1) == 1 or len(self.paths) <= 1):
             return InlineEngine(self.worker_config)
@@ -426,7 +429,7 @@ class Batch:
         try:
             for signum in previous:
                 signal.signal(signum, stop)
-            engine = self.engine_factory()
+            engine = self.engine_factory(self)
             run_id = book.start_run(self.options.command, self.checks_hash, self.config_hash, self.options.force,
                                     len(self.paths), engine.name)
             self._loop(book, run_id, engine, reports, skipped, needs_gpu, progress)
