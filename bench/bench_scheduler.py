@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.batch import Batch, BatchOptions, DaskEngine  # noqa: E402
+from grader.batch import Batch, BatchOptions  # noqa: E402
+from grader.cluster import DaskEngine  # noqa: E402
 from grader.model import NOT_ANSWERED  # noqa: E402
 from grader.pipeline import RunConfig, nothing_earned  # noqa: E402
 from grader.sandbox import SandboxConfig  # noqa: E402

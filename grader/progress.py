@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from grader.model import CHECK_BROKEN, Report
 
 DIED_DURING_IMPORT = "the submission's process "  # how collect.ImportResult.describe starts for a dead worker
+# How grader/sandbox.py words each limit it stops a worker for (a crash, say SIGSEGV, is not one).
+LIMIT_REASONS = ("did not finish within", "printed more than", "ran out of memory", "started too many processes",
+                 "used more than", "was killed (probably out of memory")
 
 
 def limit_exceeded(report: Report) -> bool:
-    """Whether the submission's process was stopped (a limit, a crash) while it was imported."""
-    return bool(report.import_error and report.import_error.startswith(DIED_DURING_IMPORT))
+    """Whether a sandbox limit (time, memory, processes, CPU, output) stopped the submission while it was imported."""
+    error = report.import_error or ""
+    return error.startswith(DIED_DURING_IMPORT) and error[len(DIED_DURING_IMPORT):].startswith(LIMIT_REASONS)
 
 
 def grader_error(report: Report) -> bool:

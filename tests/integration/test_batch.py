@@ -3,6 +3,7 @@ import json
 import os
 import re
 import random
+import shutil
 import subprocess
 import threading
 import time
@@ -10,7 +11,7 @@ import time
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.integration.batch_helpers import (dask_cluster, env, grade, grade_args, grader_command, gradebook_rows,
+from tests.integration.batch_helpers import (SEQ, dask_cluster, env, grade, grade_args, grader_command, gradebook_rows,
                                              group_alive, kill_group, outputs, small_batch)
 from grader import snapshot
 
@@ -140,8 +141,8 @@ def kill_and_resume(tmp_path, sandbox: bool, kills: int, seed: int):
 def test_a_batch_killed_at_random_points_resumes_to_the_outputs_of_a_clean_run(tmp_path):
     seed = random.randrange(1 << 30)
     runs = kill_and_resume(tmp_path, sandbox=False, kills=3, seed=seed)
-    assert runs[-1] == ("finished",) and len(runs) == 4
-    assert all(r == ("interrupted",) for r in runs[:-1])
+    # A kill may land before a run records itself, or after a fast resumed run finished: only the last is sure.
+    assert runs[-1] == ("finished",) and set(runs) <= {("interrupted",), ("finished",)}
 
 
 @pytest.mark.slow
@@ -273,7 +274,7 @@ def test_without_a_gpu_worker_gpu_parts_wait_for_one_instead_of_failing(tmp_path
 
 
 def test_the_embedded_cluster_never_gives_a_worker_the_secret(tmp_path):
-    from grader.batch import DaskEngine
+    from grader.cluster import DaskEngine
     from grader.pipeline import RunConfig
 
     os.environ["HW7_GRADER_SECRET"] = "never-on-a-worker"
@@ -286,3 +287,46 @@ def test_the_embedded_cluster_never_gives_a_worker_the_secret(tmp_path):
     finally:
         del os.environ["HW7_GRADER_SECRET"]
     assert list(seen.values()) == [None]
+
+
+MISBEHAVING = {  # what a tenth of a real batch does at import, one kind in five each
+    "hang": "while True:\n    pass\n",
+    "crash": "import ctypes\nctypes.string_at(0)\n",
+    "memory": "blocks = []\nwhile True:\n    blocks.append(bytearray(64 << 20))\n",
+    "forks": ("import os, time\nfor _ in range(400):\n    try:\n        if os.fork() == 0:\n            time.sleep(30)\n"
+              "            os._exit(0)\n    except OSError:\n        break\ntime.sleep(60)\n"),
+    "output": "import sys\nwhile True:\n    sys.stdout.write('x' * (1 << 20))\n",
+}
+
+
+@pytest.mark.slow
+def test_a_batch_of_200_with_a_tenth_misbehaving_is_graded_whole_with_exit_0(bwrap, tmp_path):
+    examples = sorted(p for p in SEQ.iterdir() if p.is_dir())
+    batch = tmp_path / "batch"
+    for i in range(180):
+        example = examples[i % len(examples)]
+        shutil.copytree(example, batch / f"s{i:03d}_{example.name}", ignore=shutil.ignore_patterns("expected.json"))
+    for i in range(20):
+        kind = list(MISBEHAVING)[i % len(MISBEHAVING)]
+        (batch / f"bad{i:02d}_{kind}").mkdir()
+        (batch / f"bad{i:02d}_{kind}" / "answers.py").write_text(MISBEHAVING[kind])
+    config = tmp_path / "course.toml"
+    config.write_text("[limits]\ntimeout_s = 3\nmemory_mib = 512\nprocesses = 64\noutput_mib = 1\n")
+    out = tmp_path / "out"
+    proc = grade(batch, out, "--config", str(config), sandbox=True, timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = results(out)
+    assert len(got) == 200
+    for name, res in got.items():
+        if name.startswith("bad"):
+            assert res["score"] == 0 and "while being imported" in res["output"], (name, res["output"])
+            continue
+        expected = json.loads((SEQ / name.split("_", 1)[1] / "expected.json").read_text())["parts"]
+        parts = {}
+        for t in res["tests"]:
+            part = t["name"].split(":")[0].split(".", 1)[1]
+            pending = t["extra_data"].get("pending_manual")
+            parts[part] = "pending" if pending else parts.get(part, 0) + t["score"]
+        assert parts == expected, name
+    assert "failed to load 0, limit exceeded 16, grader errors 0" in proc.stderr, proc.stderr[-500:]  # crashes are no limit
+    assert gradebook_rows(out, "SELECT state, COUNT(*) FROM submissions GROUP BY state") == [("graded", 200)]

@@ -192,9 +192,11 @@ def test_progress_counts_what_a_ta_watches():
     c.add(replace(report("carol"), import_error="the submission's process did not finish within 10 s (wall time)"
                   " while being imported"))
     c.add(Report("dave", "grade", "grader_error"))
+    c.add(Report("erin", "grade", "module", import_error="the submission's process was killed by signal SIGSEGV "
+                                                          "while being imported"))  # a crash, not a limit
     c.skipped += 2
-    assert (c.done, c.unreadable, c.limits, c.errors) == (6, 1, 1, 3)  # dave, and alice's and carol's failed collect stage
-    assert "graded 6/10 (60%)" in c.line()
+    assert (c.done, c.unreadable, c.limits, c.errors) == (7, 1, 1, 3)  # dave, and alice's and carol's failed collect stage
+    assert "graded 7/10 (70%)" in c.line()
     assert c.line().endswith("skipped (already graded) 2, failed to load 1, limit exceeded 1, grader errors 3")
 
 

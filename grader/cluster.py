@@ -1,0 +1,135 @@
+"""Dask's side of a batch: the worker plugin that sets a grader up once per worker, and the engine.
+
+Imported only when a batch runs on Dask (importing distributed takes most
+of a second, which a student's `grader check` should not pay).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import uuid
+from typing import Callable
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from grader.batch import Done, SubmissionGrader, Task
+from grader.errors import GraderError
+from grader.model import Report
+from grader.pipeline import RunConfig, grade_submission
+from grader.sandbox import SandboxConfig, self_test
+
+
+class GraderPlugin(WorkerPlugin):
+    """Sets a SubmissionGrader up once on each Dask worker (and on workers that join later)."""
+
+    def __init__(self, config: RunConfig, name: str, grade: Callable[..., Report] = grade_submission):
+        self.config = config
+        self.name = name
+        self.grade = grade
+        self.grader: SubmissionGrader | None = None
+
+    def setup(self, worker):
+        """Load the problems on the worker, and check that its sandbox works (a node without bwrap is refused)."""
+        if self.config.sandbox.use_bwrap:
+            self_test(SandboxConfig(use_bwrap=True))
+        self.grader = SubmissionGrader(self.config, self.grade)
+
+
+def grade_on_worker(task: Task) -> dict:
+    """The Dask task: grade `task` with this worker's SubmissionGrader."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    return worker.plugins[task.plugin].grader(task, worker.name if isinstance(worker.name, str) else
+                                              f"{worker.address}")
+
+
+@contextlib.contextmanager
+def _without_env(name: str):
+    """`name` removed from this process's environment meanwhile, so that processes started now never see it."""
+    value = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if value is not None:
+            os.environ[name] = value
+
+
+class DaskEngine:
+    """Tasks as Dask futures: on an embedded cluster of one-thread workers, or on the cluster at `scheduler`."""
+
+    def __init__(self, config: RunConfig, plugin: str, scheduler: str | None = None, jobs: int | None = None,
+                 grade: Callable[..., Report] = grade_submission):
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # a dead worker is our business, not a traceback
+        from distributed import Client, Nanny, Scheduler, SpecCluster, as_completed
+
+        self.cluster = None
+        # The secret must never reach a worker: they get seeds, and the variable is hidden while they start.
+        with _without_env(config.course.secret_env):
+            if scheduler:
+                try:
+                    self.client = Client(scheduler, timeout=20, set_as_default=False)
+                except (OSError, TimeoutError) as exc:
+                    raise GraderError(f"--scheduler: expected a running Dask scheduler at {scheduler}, got no answer "
+                                      f"({exc}). Start one with `dask scheduler` (and workers with `dask worker "
+                                      f"{scheduler} --nthreads 1`), or leave out --scheduler to grade here.") from None
+                self.name = f"dask {scheduler}"
+            else:
+                n = jobs or os.cpu_count() or 1
+                gpu = config.sandbox.gpu
+                workers = {f"local-{i}": {"cls": Nanny, "options": {
+                    "nthreads": 1, "host": "127.0.0.1", "memory_limit": 0, "silence_logs": logging.ERROR,
+                    # One GPU worker: timed parts queue for it instead of sharing the GPU.
+                    "resources": {"GPU": 1} if gpu and i == 0 else {}}} for i in range(n)}
+                self.cluster = SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {
+                    "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
+                self.client = Client(self.cluster, set_as_default=False)
+                self.name = f"dask local cluster, {n} worker(s)"
+        try:
+            self.client.register_plugin(GraderPlugin(config, plugin, grade), name=plugin)
+        except Exception as exc:  # raised on a worker (no bwrap there, a broken problem): nothing can be graded
+            self.close()
+            raise GraderError(f"a Dask worker could not set up the grader: {type(exc).__name__}: {exc}") from None
+        info = self.client.scheduler_info()["workers"].values()
+        if not info and scheduler:
+            self.client.wait_for_workers(1, timeout=60)
+            info = self.client.scheduler_info()["workers"].values()
+        self.has_gpu = any(w.get("resources", {}).get("GPU", 0) >= 1 for w in info)
+        threads = sum(w.get("nthreads", 1) for w in info)
+        if any(w.get("nthreads", 1) > 1 for w in info):
+            print("note: some Dask workers have several threads; each grades one submission at a time "
+                  "(start them with --nthreads 1 and more --nworkers instead)", file=sys.stderr)
+        self.slots = max(2 * len(info), threads, 2)
+        self._ac = as_completed(loop=self.client.loop)
+        self._tasks: dict[str, Task] = {}
+
+    def submit(self, task: Task, resources: dict | None = None) -> None:
+        """Send one task (its snapshot is task data: the worker needs no shared disk)."""
+        key = f"grade-{task.student}-{uuid.uuid4().hex[:8]}"
+        arg = task
+        if task.snapshot.size > 1 << 20:  # big graphs make the scheduler slow: send big snapshots on their own
+            arg = self.client.scatter(task, hash=False)
+        future = self.client.submit(grade_on_worker, arg, key=key, resources=resources or None, pure=False)
+        self._tasks[key] = task
+        self._ac.add(future)
+
+    def next_done(self) -> Done:
+        """The next task to finish, in completion order."""
+        future = next(self._ac)
+        task = self._tasks.pop(future.key)
+        try:
+            return Done(task, future.result())
+        except Exception as exc:  # KilledWorker (a worker died on it again and again) or a lost connection
+            return Done(task, None, f"{type(exc).__name__}: {exc}")
+        finally:
+            future.release()
+
+    def close(self) -> None:
+        """Cancel what is left and stop the embedded cluster (its workers, and so their sandboxes)."""
+        try:
+            self.client.close(timeout=10)
+        finally:
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
