@@ -47,7 +47,7 @@ from grader.progress import Progress, grader_error
 from grader.report import write_batch, write_student
 from grader.run_checks import Seeds, SeedTable
 from grader.score import score
-from grader.store import REPORT_FILE, report_from_json, report_to_json, save_batch, save_report
+from grader.store import report_from_json, report_path, report_to_json, save_batch, save_report
 
 PLUGIN_PREFIX = "hw7-grader"
 NEEDS_GPU = ("not graded yet: this part is timed on a GPU and no GPU worker was available; the course staff "
@@ -453,7 +453,7 @@ class Batch:
         """Whether the student's files on disk are this report's (a skipped student's, from an earlier run)."""
         d = self.out / report.student
         try:
-            on_disk = report_from_json(json.loads((d / REPORT_FILE).read_text(encoding="utf-8")))
+            on_disk = report_from_json(json.loads(report_path(self.out, report.student).read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
             return False
         return on_disk == report and (d / "results.json").is_file() and (d / "report.html").is_file()

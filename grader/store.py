@@ -45,13 +45,18 @@ def report_from_json(data: dict) -> Report:
     return Report(**data)
 
 
+def report_path(out: Path, student: str) -> Path:
+    """Where a student's report.json lives in an --out folder."""
+    return out / student / REPORT_FILE
+
+
 def save_report(report: Report, out: Path) -> None:
     """Write `out/<student>/report.json` (whole or not at all: a killed batch leaves no half file)."""
-    d = out / report.student
-    d.mkdir(parents=True, exist_ok=True)
-    tmp = d / f".{REPORT_FILE}.tmp"
+    path = report_path(out, report.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{REPORT_FILE}.tmp")
     tmp.write_text(json.dumps(report_to_json(report), indent=1), encoding="utf-8")
-    os.replace(tmp, d / REPORT_FILE)
+    os.replace(tmp, path)
 
 
 def save_batch(students: list[str], out: Path) -> None:
