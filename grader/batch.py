@@ -421,12 +421,13 @@ class Batch:
     def _record(self, book, run_id, report, digest, seconds, worker, reports, progress, state="graded",
                 failed=False) -> None:
         """Write one student's files, then commit their row: a kill in between only means grading them again."""
-        save_report(report, self.out)
+        data = report_to_json(report)
+        save_report(report, self.out, data)
         write_student(report, self.out)
         if failed or report.kind == "grader_error" or report.grader_failures:
             state = "failed"  # worth another try on the next run, unlike a wrong answer
         book.record(run_id, report, digest, self.checks_hash, self.config_hash, seconds=seconds, worker=worker,
-                    state=state)
+                    state=state, data=data)
         reports[report.student] = report
         progress.graded(report)
 

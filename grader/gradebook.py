@@ -234,15 +234,15 @@ class Gradebook:
         return Graded(row[0], report_from_json(json.loads(row[1])))
 
     def record(self, run_id: int, report: Report, content_hash: str, checks_hash: str, config_hash: str, *,
-               seconds: float, worker: str, state: str = "graded") -> None:
-        """Write one graded submission, its checks and parts, in one transaction."""
+               seconds: float, worker: str, state: str = "graded", data: dict | None = None) -> None:
+        """Write one graded submission, its checks and parts, in one transaction (`data`: its JSON, if made)."""
         with self._transaction():
             self._clear(run_id, report.student)
             self.db.execute(
                 "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, report.student, content_hash, checks_hash, config_hash, state, run_id, report.score,
                  report.max_score, report.pending_points, seconds, worker, time.time(),
-                 json.dumps(report_to_json(report))))
+                 json.dumps(data if data is not None else report_to_json(report))))
             self.db.executemany(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, report.student, c.problem, c.part, c.claim, c.visibility, str(c.status), c.score, c.points,

@@ -50,12 +50,15 @@ def report_path(out: Path, student: str) -> Path:
     return out / student / REPORT_FILE
 
 
-def save_report(report: Report, out: Path) -> None:
-    """Write `out/<student>/report.json` (whole or not at all: a killed batch leaves no half file)."""
+def save_report(report: Report, out: Path, data: dict | None = None) -> None:
+    """Write `out/<student>/report.json` (whole or not at all: a killed batch leaves no half file).
+
+    `data` is `report_to_json(report)` when the caller has it already.
+    """
     path = report_path(out, report.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{REPORT_FILE}.tmp")
-    tmp.write_text(json.dumps(report_to_json(report), indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(data if data is not None else report_to_json(report), indent=1), encoding="utf-8")
     os.replace(tmp, path)
 
 
