@@ -19,13 +19,11 @@ cluster with no such worker gets them back as "needs a GPU worker".
 from __future__ import annotations
 
 import collections
-import contextlib
 import hashlib
 import json
 import importlib.metadata
 import os
 import platform
-import signal
 import sys
 import tempfile
 import threading
@@ -41,27 +39,20 @@ from grader.gradebook import Gradebook, OutLock
 from grader.load import student_id
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, Report
-from grader.pipeline import RunConfig, grade_submission, load_problems, nothing_earned
+from grader.pipeline import RunConfig, StopRequest, grade_submission, load_problems, nothing_earned
 from grader.problem import Problem
 from grader.progress import Progress, grader_error
 from grader.report import write_batch, write_student
 from grader.run_checks import Seeds, SeedTable
-from grader.score import score
+from grader.score import settle
 from grader.store import report_from_json, report_path, report_to_json, save_batch, save_report
 
 PLUGIN_PREFIX = "hw7-grader"
+EACH_UP_TO = 50  # a batch this small logs each submission as it finishes; a bigger one, a line every few seconds
 NEEDS_GPU = ("not graded yet: this part is timed on a GPU and no GPU worker was available; the course staff "
              "will grade it again on one")
 SOURCE_PACKAGES = ("grader", "problems", "reference")
 VERSIONED = ("numpy", "sympy", "torch", "pytest")  # results can depend on them: part of the checks hash
-
-
-class Stopped(BaseException):
-    """A signal asked the batch to stop (SIGINT or SIGTERM): the graded students are kept."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
 
 
 # -- what a grading depends on ----------------------------------------------------------------------
@@ -176,21 +167,23 @@ class InlineEngine:
         """Queue a task."""
         self.queue.append(task)
 
-    def next_done(self) -> Done:
-        """Grade the oldest queued task."""
+    def next_done(self, stopping: Callable[[], bool]) -> Done | None:
+        """Grade the oldest queued task; None as soon as `stopping()` (the task's sandbox is killed by the stop)."""
         task = self.queue.popleft()
         box: list = []
         thread = threading.Thread(target=lambda: box.append(self.grader(task, "inline")), daemon=True,
                                   name=f"hw7-grade-{task.student}")
         thread.start()
         while thread.is_alive():
-            thread.join(0.2)  # short waits: a signal handler runs between them
+            if stopping():
+                return None  # what the thread returns now comes from a killed sandbox: never recorded
+            thread.join(0.1)
         if not box:
             return Done(task, None, "the grading thread ended without a result")
         return Done(task, box[0])
 
-    def close(self) -> None:
-        """Nothing to stop: a thread still grading is a daemon, and its sandbox dies with this process."""
+    def close(self, stopping: bool = False) -> None:
+        """Nothing to stop: a thread still grading is a daemon, and the stop request killed its sandbox."""
 
 
 # -- the batch ---------------------------------------------------------------------------------------
@@ -218,6 +211,7 @@ class BatchResult:
     stopped: int = 0  # the signal that stopped the batch, or 0
     engine: str = ""
     seconds: float = 0.0
+    not_graded: list[str] = field(default_factory=list)  # students a stopped batch did not reach
 
     @property
     def broken(self) -> list[str]:
@@ -249,7 +243,8 @@ def awaiting_gpu(report: Report, problems: tuple[Problem, ...]) -> Report:
     tagged = {(p.name, part.name) for p in problems for part in p.parts if part.gpu}
     checks = tuple(replace(c, score=0.0, status=CHECK_BROKEN, message=NEEDS_GPU) if (c.problem, c.part) in tagged
                    else c for c in report.checks)
-    return replace(report, checks=checks, parts=score(problems, checks),
+    checks, parts = settle(problems, checks)
+    return replace(report, checks=checks, parts=parts,
                    staff_notes=report.staff_notes + (f"{', '.join(f'{a}.{b}' for a, b in sorted(tagged))}: "
                                                      "needs a GPU worker (start one with `dask worker ... "
                                                      "--resources GPU=1`) and grade again",))
@@ -259,7 +254,7 @@ class Batch:
     """One `grader grade` run over `paths` into `out`."""
 
     def __init__(self, paths: list[Path], config: RunConfig, out: Path, options: BatchOptions,
-                 stream=None, engine_factory: Callable | None = None):
+                 stream=None, engine_factory: Callable | None = None, stop: StopRequest | None = None):
         self.paths = paths
         self.config = config
         self.out = Path(out)
@@ -277,6 +272,7 @@ class Batch:
         self.plugin = f"{PLUGIN_PREFIX}-{self.config_hash[:12]}"
         self.worker_config = replace(config, secret="")
         self.engine_factory = engine_factory or Batch.default_engine  # (batch) -> engine
+        self.stop = stop  # SIGINT/SIGTERM while it runs (installed by run() when not given)
         self.gpu_names = tuple(p.name for p in gpu_problems(self.problems)) if config.sandbox.gpu else ()
 
     def default_engine(self):
@@ -290,6 +286,9 @@ class Batch:
 
     def run(self) -> BatchResult:
         """Grade every submission not already in the gradebook, writing each as it finishes; the batch's result."""
+        if self.stop is None and threading.current_thread() is threading.main_thread():
+            with StopRequest() as self.stop:
+                return self.run()
         start = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
         with OutLock(self.out, self.options.command):
@@ -299,43 +298,37 @@ class Batch:
             finally:
                 book.close()
 
+    def stopping(self) -> bool:
+        """Whether a stop signal arrived."""
+        return self.stop is not None and self.stop.requested
+
     def _run(self, book: Gradebook, start: float) -> BatchResult:
         reports: dict[str, Report] = {}
         skipped: set[str] = set()
         needs_gpu: list[str] = []
-        progress = Progress(len(self.paths), self.stream, self.options.progress_every, self.options.bar)
+        progress = Progress(len(self.paths), self.stream, self.options.progress_every, self.options.bar,
+                            each=len(self.paths) <= EACH_UP_TO)
         run_id = None
         engine = None
-        stopped = 0
-        previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-
-        def stop(signum, frame):
-            raise Stopped(signum)
-
         try:
-            for signum in previous:
-                signal.signal(signum, stop)
             engine = self.engine_factory(self)
             run_id = book.start_run(self.options.command, self.checks_hash, self.config_hash, self.options.force,
                                     len(self.paths), engine.name)
             self._loop(book, run_id, engine, reports, skipped, needs_gpu, progress)
-        except Stopped as exc:
-            stopped = exc.signum
         finally:
             try:
                 if engine is not None:
-                    with _ignoring_signals():
-                        engine.close()
+                    engine.close(stopping=self.stopping())
             finally:
-                for signum, handler in previous.items():
-                    signal.signal(signum, handler)
                 progress.close()
+        stopped = self.stop.signum if self.stopping() else 0
         order = [s for s in self.students if s in reports]
         final, sheet_ok = self._finish(book, [reports[s] for s in order], skipped)
         if run_id is not None:
             book.finish_run(run_id, "interrupted" if stopped else "finished")
         return BatchResult(final, progress.counts.graded, len(skipped), needs_gpu, sheet_ok, stopped,
-                           engine.name if engine else "", time.perf_counter() - start)
+                           engine.name if engine else "", time.perf_counter() - start,
+                           [s for s in self.students if s not in reports])
 
     def _tasks(self, path: Path, snap: snapshots.Snapshot, student: str, gpu_worker: bool) -> list[tuple[Task, dict]]:
         """The tasks of one submission, each with the Dask resources it asks for."""
@@ -360,6 +353,8 @@ class Batch:
 
         def feed() -> bool:
             nonlocal in_flight
+            if self.stopping():
+                return False
             for path, student in todo:
                 try:
                     snap = snapshots.take(path)
@@ -375,7 +370,7 @@ class Batch:
                     book.record_skip(run_id, earlier, digest, self.checks_hash, self.config_hash)
                     reports[student] = earlier.report
                     skipped.add(student)
-                    progress.skipped()
+                    progress.skipped(student)
                     continue
                 tasks = self._tasks(path, snap, student, gpu_worker)
                 pending[student] = [len(tasks), [], digest, time.perf_counter(), set()]
@@ -387,8 +382,10 @@ class Batch:
 
         while in_flight < engine.slots and feed():
             pass
-        while in_flight:
-            done = engine.next_done()
+        while in_flight and not self.stopping():
+            done = engine.next_done(self.stopping)
+            if done is None:  # stopped: what is in flight is dropped, to be graded by the next run
+                break
             in_flight -= 1
             student = done.task.student
             entry = pending[student]
@@ -458,17 +455,6 @@ class Batch:
         except (OSError, ValueError, KeyError, TypeError):
             return False
         return on_disk == report and (d / "results.json").is_file() and (d / "report.html").is_file()
-
-
-@contextlib.contextmanager
-def _ignoring_signals():
-    """SIGINT and SIGTERM held off while workers are being stopped (a second Ctrl-C must not leave them running)."""
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 def with_sheet(reports: list[Report], out: Path, stream=None) -> tuple[list[Report], bool, tuple]:

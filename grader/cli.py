@@ -12,13 +12,14 @@ from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, SandboxUnavailable, did_you_mean
 from grader.gradebook import DATABASE, Gradebook, OutLock, format_history, staff_dir
 from grader.manual import SHEET, apply_manual, read_manual_scores
-from grader.model import PASSED, PENDING
-from grader.pipeline import RunConfig, grade_submission, load_problems, submissions_in
+from grader.model import OPTIONAL, PASSED, PENDING
+from grader.pipeline import RunConfig, StopRequest, grade_submission, load_problems, submissions_in
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports
 
 LIST_UP_TO = 50  # a bigger batch prints no line per student: grades.csv and summary.html have them
+LIST_NOT_GRADED = 20  # names of students a stopped batch did not reach
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
                 "Use this only for code you trust.")
 
@@ -56,7 +57,10 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
-    failed = [c for c in report.checks if c.status not in (PASSED, PENDING)]
+    # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
+    extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
+    failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)
+              and (c.problem, c.part) not in extra]
     if failed:
         print(f"\n{len(failed)} public check(s) did not pass. Hidden checks run when your TA grades.")
         return 1
@@ -65,7 +69,23 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files (grader/batch.py does the work)."""
+    """Grade every submission in a folder and write the contract's files (grader/batch.py does the work).
+
+    SIGINT or SIGTERM stops it cleanly: every sandbox is killed within moments, the submissions graded so far
+    are written and kept in the gradebook, and the exit status is the shell's for the signal (130, 143).
+    """
+    with StopRequest() as stop:
+        try:
+            return _grade_batch(args, stop)
+        except SandboxUnavailable:
+            if not stop.requested:
+                raise
+            # The self-test's sandbox was killed by the stop request: not a broken sandbox.
+            print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+            return stop.exit_status
+
+
+def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
@@ -87,11 +107,17 @@ def cmd_grade(args) -> int:
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
         return 2
+    if stop.requested:
+        print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
     out = Path(args.out)
     options = BatchOptions(scheduler=args.scheduler, jobs=args.jobs, force=args.force,
                            command=" ".join(["grader", *sys.argv[1:]]) if sys.argv[1:] else "grader grade")
-    result = Batch(paths, config, out, options).run()
+    result = Batch(paths, config, out, options, stop=stop).run()
     reports = result.reports
+    if result.stopped and not reports:
+        print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
     if len(reports) <= LIST_UP_TO:
         for r in reports:
             flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
@@ -101,10 +127,13 @@ def cmd_grade(args) -> int:
     print(f"graded {result.graded} submission(s) in {result.seconds:.1f}s on {result.engine}{skipped} -> {out}/ "
           "(summary.html, grades.csv)")
     if result.stopped:
-        name = signal.Signals(result.stopped).name
-        print(f"stopped by {name}: {len(reports)} of {len(paths)} submission(s) are graded and written; run the "
-              "same command again to grade the rest (the graded ones are skipped)", file=sys.stderr)
-        return 128 + result.stopped
+        left = result.not_graded
+        names = ", ".join(left[:LIST_NOT_GRADED]) + (f" and {len(left) - LIST_NOT_GRADED} more"
+                                                      if len(left) > LIST_NOT_GRADED else "")
+        print(f"stopped by {stop.name}: wrote the {len(reports)} submission(s) graded so far to {out}/"
+              + (f"; not graded: {names}" if left else "")
+              + ("; run the same command again to grade the rest" if left else ""), file=sys.stderr)
+        return stop.exit_status
     status = 0 if result.sheet_ok else 2
     if result.needs_gpu:
         print(f"{len(result.needs_gpu)} submission(s) have parts timed on a GPU and no GPU worker took them: "
@@ -168,7 +197,8 @@ def cmd_history(args) -> int:
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
     for p in load_problems():
-        print(f"{p.name}: {p.title} ({p.points:g} points)")
+        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
+        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
         for part in p.parts:
             print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
     return 0
@@ -225,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     except GraderError as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C where no stop request is installed (`grader check`, say): no traceback
+        print("grader: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

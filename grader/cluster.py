@@ -8,7 +8,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
+import signal
 import sys
+import threading
 import uuid
 from typing import Callable
 
@@ -17,24 +20,35 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from grader.batch import Done, SubmissionGrader, Task
 from grader.errors import GraderError
 from grader.model import Report
-from grader.pipeline import RunConfig, grade_submission
-from grader.sandbox import SandboxConfig, self_test
+from grader.pipeline import STOPPED, RunConfig, grade_submission
+from grader.sandbox import SandboxConfig, Worker, self_test
 
 
 class GraderPlugin(WorkerPlugin):
     """Sets a SubmissionGrader up once on each Dask worker (and on workers that join later)."""
 
-    def __init__(self, config: RunConfig, name: str, grade: Callable[..., Report] = grade_submission):
+    def __init__(self, config: RunConfig, name: str, grade: Callable[..., Report] = grade_submission,
+                 embedded: bool = False):
         self.config = config
         self.name = name
         self.grade = grade
+        self.embedded = embedded
         self.grader: SubmissionGrader | None = None
 
     def setup(self, worker):
         """Load the problems on the worker, and check that its sandbox works (a node without bwrap is refused)."""
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (the cluster stopping, an admin's kill) kills this worker's sandboxes first, then the worker
+            # at once: an exception would be caught, mid-claim, by pytest as a failed check.
+            signal.signal(signal.SIGTERM, _stop_now)
         if self.config.sandbox.use_bwrap:
             self_test(SandboxConfig(use_bwrap=True))
         self.grader = SubmissionGrader(self.config, self.grade)
+
+
+def _stop_now(signum, frame) -> None:
+    Worker.kill_live(STOPPED)
+    os._exit(128 + signum)
 
 
 def grade_on_worker(task: Task) -> dict:
@@ -63,7 +77,7 @@ class DaskEngine:
     def __init__(self, config: RunConfig, plugin: str, scheduler: str | None = None, jobs: int | None = None,
                  grade: Callable[..., Report] = grade_submission):
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a dead worker is our business, not a traceback
-        from distributed import Client, Nanny, Scheduler, SpecCluster, as_completed
+        from distributed import Client, Nanny, Scheduler, SpecCluster
 
         self.cluster = None
         # The secret must never reach a worker: they get seeds, and the variable is hidden while they start.
@@ -83,12 +97,20 @@ class DaskEngine:
                     "nthreads": 1, "host": "127.0.0.1", "memory_limit": 0, "silence_logs": logging.ERROR,
                     # One GPU worker: timed parts queue for it instead of sharing the GPU.
                     "resources": {"GPU": 1} if gpu and i == 0 else {}}} for i in range(n)}
-                self.cluster = SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {
-                    "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
+                # Ctrl-C in a terminal reaches the whole process group: the workers, started while SIGINT is
+                # ignored, keep ignoring it, and the grader's stop request ends them in order.
+                main = threading.current_thread() is threading.main_thread()
+                previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+                try:
+                    self.cluster = SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {
+                        "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
+                finally:
+                    if main:
+                        signal.signal(signal.SIGINT, previous)
                 self.client = Client(self.cluster, set_as_default=False)
                 self.name = f"dask local cluster, {n} worker(s)"
         try:
-            self.client.register_plugin(GraderPlugin(config, plugin, grade), name=plugin)
+            self.client.register_plugin(GraderPlugin(config, plugin, grade, embedded=not scheduler), name=plugin)
         except Exception as exc:  # raised on a worker (no bwrap there, a broken problem): nothing can be graded
             self.close()
             raise GraderError(f"a Dask worker could not set up the grader: {type(exc).__name__}: {exc}") from None
@@ -102,8 +124,9 @@ class DaskEngine:
             print("note: some Dask workers have several threads; each grades one submission at a time "
                   "(start them with --nthreads 1 and more --nworkers instead)", file=sys.stderr)
         self.slots = max(2 * len(info), threads, 2)
-        self._ac = as_completed(loop=self.client.loop)
+        self._done: queue.Queue = queue.Queue()  # futures as they finish (put by the client's event loop)
         self._tasks: dict[str, Task] = {}
+        self._futures: dict[str, object] = {}
 
     def submit(self, task: Task, resources: dict | None = None) -> None:
         """Send one task (its snapshot is task data: the worker needs no shared disk)."""
@@ -113,12 +136,21 @@ class DaskEngine:
             arg = self.client.scatter(task, hash=False)
         future = self.client.submit(grade_on_worker, arg, key=key, resources=resources or None, pure=False)
         self._tasks[key] = task
-        self._ac.add(future)
+        self._futures[key] = future
+        future.add_done_callback(self._done.put)
 
-    def next_done(self) -> Done:
-        """The next task to finish, in completion order."""
-        future = next(self._ac)
+    def next_done(self, stopping: Callable[[], bool]) -> Done | None:
+        """The next task to finish, in completion order; None as soon as `stopping()`."""
+        while True:
+            if stopping():
+                return None
+            try:
+                future = self._done.get(timeout=0.1)
+                break
+            except queue.Empty:
+                continue
         task = self._tasks.pop(future.key)
+        self._futures.pop(future.key, None)
         try:
             return Done(task, future.result())
         except Exception as exc:  # KilledWorker (a worker died on it again and again) or a lost connection
@@ -126,10 +158,23 @@ class DaskEngine:
         finally:
             future.release()
 
-    def close(self) -> None:
-        """Cancel what is left and stop the embedded cluster (its workers, and so their sandboxes)."""
+    def close(self, stopping: bool = False) -> None:
+        """Stop: cancel what is left, and end the embedded cluster's workers (and so their sandboxes).
+
+        When `stopping` (a signal), the embedded workers are sent SIGTERM at once: each kills its sandboxes and
+        exits, without waiting for the submission in hand. Workers of a cluster at --scheduler are not ours:
+        their tasks are cancelled, and a submission already being graded there finishes on its own.
+        """
         try:
-            self.client.close(timeout=10)
+            if stopping and self.cluster is not None:
+                for nanny in list(self.cluster.workers.values()):
+                    nanny.close_gracefully()  # no restart of the worker we end now
+                    with contextlib.suppress(ProcessLookupError, TypeError):
+                        os.kill(nanny.pid, signal.SIGTERM)
+            if self._futures:
+                with contextlib.suppress(Exception):  # the cluster may be going already
+                    self.client.cancel(list(self._futures.values()), force=True)
+            self.client.close(timeout=5 if stopping else 10)
         finally:
             if self.cluster is not None:
-                self.cluster.close(timeout=10)
+                self.cluster.close(timeout=5 if stopping else 10)

@@ -87,6 +87,7 @@ class Answers:
         self.worker: Worker | None = None
         self.restarts = 0
         self.outputs: list[str] = []
+        self.output_notes: list[str] = []  # for the student: that a worker's output was cut
         self.imported: ImportResult | None = None
         self.static = dict(submission.static_answers)
         self.hung: dict[str, list[str]] = {}  # function name -> the calls of it that ran out of time
@@ -121,6 +122,8 @@ class Answers:
     def _retire(self) -> None:
         if self.worker is not None:
             self.outputs.append(self.worker.close())
+            if self.worker.output_note and not self.output_notes:  # once, not again for each restart
+                self.output_notes.append(self.worker.output_note)
             self.worker = None
 
     def close(self) -> str:

@@ -68,6 +68,7 @@ class Submission:
     cells: tuple = ()
     static_answers: tuple = ()  # ((name, plain value), ...)
     notes: tuple = ()  # things the loader dropped or noticed, shown in the report
+    staff_notes: tuple = ()  # the same, in the detail staff need (what was skipped and why); never shown to students
     text: str = ""  # a transcript's Markdown (never run: answers are extracted from it)
 
 

@@ -26,6 +26,7 @@ class Part:
     kind: str = "value"  # value | function | manual
     rubric: str = ""  # for manual parts: what a TA looks for
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
+    optional: bool = False  # extra credit: not in the maximum; not attempting it is never a failed check
     gpu: bool = False  # timed on a GPU when grading with --gpu: a batch sends it to a worker with the GPU resource
 
     def __post_init__(self):
@@ -59,8 +60,13 @@ class Problem:
 
     @property
     def points(self) -> float:
-        """Total points of the problem."""
-        return sum(p.points for p in self.parts)
+        """Total points of the problem, without its optional (extra-credit) parts."""
+        return sum(p.points for p in self.parts if not p.optional)
+
+    @property
+    def extra_points(self) -> float:
+        """Points of the problem's optional parts (extra credit, above `points`)."""
+        return sum(p.points for p in self.parts if p.optional)
 
     @property
     def checks_path(self) -> Path:

@@ -85,10 +85,11 @@ def _duration(seconds: float) -> str:
 class Progress:
     """Shows a batch's Counts on `stream`: a tqdm bar on a terminal, a line every `every` seconds otherwise."""
 
-    def __init__(self, total: int, stream=None, every: float = 5.0, bar: bool | None = None):
+    def __init__(self, total: int, stream=None, every: float = 5.0, bar: bool | None = None, each: bool = False):
         self.counts = Counts(total)
         self.stream = stream or sys.stderr
         self.every = every
+        self.each = each  # in a log, a line per submission as it finishes (small batches)
         self._last = time.monotonic()
         use_bar = self.stream.isatty() if bar is None else bar
         self._bar = None
@@ -97,18 +98,20 @@ class Progress:
 
             self._bar = tqdm(total=total, file=self.stream, unit="sub", dynamic_ncols=True, smoothing=0.1)
 
-    def skipped(self, n: int = 1) -> None:
-        """Count submissions reused from the gradebook."""
-        self.counts.skipped += n
-        self._show(n)
+    def skipped(self, student: str) -> None:
+        """Count a submission reused from the gradebook."""
+        self.counts.skipped += 1
+        self._show(1, f"skipped {student}, already graded")
 
     def graded(self, report: Report) -> None:
         """Count one graded submission."""
         self.counts.add(report)
-        self._show(1)
+        self._show(1, f"graded {report.student}")
 
-    def _show(self, n: int) -> None:
-        if self._bar is not None:
+    def _show(self, n: int, what: str) -> None:
+        if self._bar is None and self.each:
+            print(f"{what} ({self.counts.done} of {self.counts.total})", file=self.stream, flush=True)
+        elif self._bar is not None:
             c = self.counts
             self._bar.set_postfix_str(f"load failed {c.unreadable}, limits {c.limits}, grader errors {c.errors}, "
                                       f"skipped {c.skipped}", refresh=False)

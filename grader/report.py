@@ -8,13 +8,13 @@ from pathlib import Path
 
 import jinja2
 
-from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PENDING, Report
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, Report
 from grader.types import count_words
 
 STATUS_WORDS = {
     "passed": "passed", "partial": "partly right", "wrong": "wrong", "format": "format error",
     "not_answered": "not answered", "error": "code crashed", "check_broken": "not graded (grader problem)",
-    "pending": "awaiting manual grading",
+    "pending": "awaiting manual grading", "optional": "optional, not attempted",
 }
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published", "after_due": "after_due_date"}
 HIDDEN_OUTPUT = "Hidden check: its details are not shown."
@@ -30,15 +30,29 @@ def student_message(check) -> str:
     return check.message
 
 
+def _extra_credit(report: Report) -> set[tuple[str, str]]:
+    """(problem, part) of each optional part: extra credit, outside the maximum."""
+    return {(p.problem, p.part) for p in report.parts if p.extra_credit}
+
+
 def results_json(report: Report) -> dict:
-    """The Gradescope autograder results for one submission."""
+    """The Gradescope autograder results for one submission.
+
+    An extra-credit check has `max_score` 0 and its points in `extra_data.extra_credit_points`: the sum of
+    the tests' maxima stays the assignment's total, and what it earns lifts the score above it (Gradescope
+    takes a score above the maximum). Not attempted, it is "passed" at 0/0: never a failed test.
+    """
     tests = []
+    extra = _extra_credit(report)
     for c in report.checks:
-        entry = {"name": c.name, "score": c.score, "max_score": c.points,
-                 "status": "passed" if c.status == "passed" else "failed",
+        is_extra = (c.problem, c.part) in extra
+        entry = {"name": c.name, "score": c.score, "max_score": 0.0 if is_extra else c.points,
+                 "status": "passed" if c.status in (PASSED, OPTIONAL) else "failed",
                  "output": student_message(c) or STATUS_WORDS.get(c.status, c.status),
                  "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
         entry["extra_data"] = {"status": c.status, "claim": c.claim}
+        if is_extra:
+            entry["extra_data"].update(extra_credit=True, extra_credit_points=c.points)
         if c.status == PENDING:
             entry["output"] = ("Awaiting manual grading by a TA. " + (c.message or "")).strip()
             entry["extra_data"]["pending_manual"] = True
@@ -166,7 +180,7 @@ def write_outputs(reports: list[Report], out: Path) -> None:
 
 def console_table(report: Report, color: bool = False) -> str:
     """The student's view in a terminal: one line per check, then the parts and the total."""
-    marks = {"passed": "PASS", "partial": "PART", "pending": "TA  ", "not_answered": "----"}
+    marks = {"passed": "PASS", "partial": "PART", "pending": "TA  ", "not_answered": "----", "optional": "OPT "}
     lines = []
     if report.load_error:
         lines.append(f"Could not load the submission: {report.load_error}\n")
@@ -175,28 +189,51 @@ def console_table(report: Report, color: bool = False) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     current = None
+    extra = _extra_credit(report)
     for c in report.checks:
         if c.problem != current:
             current = c.problem
             title = dict(report.problems).get(c.problem, c.problem)
             lines.append(f"\n== {c.problem}: {title}")
         mark = marks.get(c.status, "FAIL")
-        lines.append(f"[{mark}] {c.name}  ({c.score:g}/{c.points:g})")
+        points = f"{c.score:g}/{c.points:g}"
+        lines.append(f"[{mark}] {c.name}  ({'extra credit ' + points if (c.problem, c.part) in extra else points})")
         msg = student_message(c)
         if msg:
             lines.append(_indent(msg))
     lines.append("\nParts:")
     width = max((len(f"{p.problem}.{p.part}") for p in report.parts), default=10)
     for p in report.parts:
-        shown = "pending (manual)" if p.pending else f"{p.score:g}/{p.points:g}"
+        shown = "pending (manual)" if p.pending else (
+            f"+{p.score:g} of {p.points:g} extra" if p.extra_credit else f"{p.score:g}/{p.points:g}")
+        if p.status == OPTIONAL:
+            shown = f"{p.points:g} extra"
         lines.append(f"  {p.problem + '.' + p.part:<{width}}  {shown:>16}  {STATUS_WORDS.get(p.status, p.status)}")
-    total = f"\nTotal: {report.score:g}/{report.max_score:g}"
-    if report.pending_points:
-        total += f" ({report.pending_points:g} points await manual grading)"
-    lines.append(total)
+    lines.append("\n" + total_line(report))
     if not report.sandboxed:
         lines.append("(ran without the bubblewrap sandbox)")
     return "\n".join(lines)
+
+
+def total_line(report: Report) -> str:
+    """The total, saying what it counts: in a student's check, the public checks and what counts later.
+
+    "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." Extra credit is
+    named apart, never in the maximum.
+    """
+    extra = _extra_credit(report)
+    earned_extra = round(sum(p.score for p in report.parts if p.extra_credit), 6)
+    plus = f" Extra credit: +{earned_extra:g}." if earned_extra else ""
+    if report.mode != "check":
+        line = f"Total: {report.score:g}/{report.max_score:g}"
+        if report.pending_points:
+            line += f" ({report.pending_points:g} points await manual grading)"
+        return line + ("." + plus if plus else "")
+    public = [c for c in report.checks if c.status != PENDING and (c.problem, c.part) not in extra]
+    earned = round(sum(c.score for c in public), 6)
+    available = round(sum(c.points for c in public), 6)
+    later = "Hidden checks" + (f" and {report.pending_points:g} manual points" if report.pending_points else "")
+    return f"Public checks: {earned:g}/{available:g}.{plus} {later} count when your TA grades."
 
 
 def _indent(text: str) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from grader.claims import claim
 from grader.errors import FormatError, Wrong
-from grader.types import Array, ListOf, STR, TupleOf, short_repr
+from grader.types import Array, ListOf, STR, TupleOf, count_words, short_repr
 from problems.pca_autoencoder import matexpr
 from problems.pca_autoencoder.equivalence import (
     Reference, counterexample, diagnose, is_zero, ratio, residual, slip, transposed, values,
@@ -365,9 +365,13 @@ MIN_WORDS, MAX_WORDS = 10, 3000
 def pca_argument_is_a_written_argument(answers):
     """The free response is a string of a reasonable length; a TA grades its content."""
     text = answers.value("pca_argument", STR)
-    words = len(text.split())
+    words = count_words(text)
+    if words == 0:
+        raise FormatError(f"the argument has no words; write at least {MIN_WORDS}")
     if words < MIN_WORDS:
-        raise FormatError(f"the argument has {words} word{'s' if words != 1 else ''}; write at least {MIN_WORDS}")
+        # Still an answer: it stays pending for the TA, and the student is told it is short.
+        raise Wrong(f"the argument is short: it has {words} word{'s' if words != 1 else ''}, and at least "
+                    f"{MIN_WORDS} are expected. It is still an answer: a TA will read and score it.")
     if words > MAX_WORDS:
         raise FormatError(f"the argument has {words} words; keep it under {MAX_WORDS}")
 

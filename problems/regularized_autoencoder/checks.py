@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from grader.claims import claim
 from grader.errors import FormatError, Partial, StudentCrash, Wrong
-from grader.types import Array, ModuleInfo, TupleOf, describe_got, short_repr
+from grader.types import Array, ModuleInfo, TupleOf, count_words, describe_got, short_repr
 from problems.regularized_autoencoder import model, normalize, training
 from problems.regularized_autoencoder.data import TrainCase, sample_case
 
@@ -94,8 +94,8 @@ def argument_is_given(answers):
     value = answers.value("orthonormal_argument")
     if type(value) is not str:
         raise FormatError(f"orthonormal_argument: expected a string, got {describe_got(value)}")
-    if not value.strip():
-        raise FormatError("orthonormal_argument: the text is empty")
+    if count_words(value) == 0:  # the one word count of every free response ("..." has none)
+        raise FormatError("orthonormal_argument: the text is empty (it has no words)")
 
 
 # ---------------------------------------------------------------- build_model

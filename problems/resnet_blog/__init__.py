@@ -20,9 +20,8 @@ PROBLEM = Problem(
                     "label smoothing, test-time augmentation, batch-norm analysis, weight-decay dynamics), "
                     "explains correctly what it does, and argues why it is interesting. One well-explained idea "
                     "beats a list."),
-        Part("train_fast", points=2, kind="function",
-             answer="optional function train_fast(train_x, train_y, test_x, budget_s) -> predicted labels",
-             gpu=True),
+        Part("train_fast", points=2, kind="function", optional=True, gpu=True,
+             answer="optional function train_fast(train_x, train_y, test_x, budget_s) -> predicted labels"),
     ),
     needs_torch=True,  # train_fast may use torch in the sandbox
 )

@@ -77,13 +77,20 @@ def check_accuracy(answers, part: str) -> None:
 
 
 def check_word_count(answers, part: str) -> None:
-    """Pass when the free response has between MIN_WORDS and MAX_WORDS words."""
+    """Tell the student when the free response is outside MIN_WORDS to MAX_WORDS; any text stays an answer.
+
+    A response of the wrong length is still pending for a TA (the part is manual): the message only
+    says that it is short or long. Text without a single word is a format error: nothing to score.
+    """
     text = answers.value(part, STR)
     n = count_words(text)
+    if n == 0:
+        raise FormatError(f"{part}: expected about 100 words of text, got no words")
     if not facts.MIN_WORDS <= n <= facts.MAX_WORDS:
         raise Wrong(
-            f"{part} should be about 100 words; it has {n} word{'s' if n != 1 else ''}"
-            f" (accepted: {facts.MIN_WORDS} to {facts.MAX_WORDS}).",
+            f"{part} is {'short' if n < facts.MIN_WORDS else 'long'}: it has {n} word{'s' if n != 1 else ''}, "
+            f"and about 100 are asked for ({facts.MIN_WORDS} to {facts.MAX_WORDS}). It is still an answer: "
+            f"a TA will read and score it.",
         )
 
 

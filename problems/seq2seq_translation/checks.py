@@ -6,7 +6,7 @@ import re
 from grader.claims import claim
 from grader.collect import format_call
 from grader.errors import FormatError, Wrong
-from grader.types import STR, ListOf, describe_got, short_repr
+from grader.types import STR, ListOf, count_words, describe_got, short_repr
 from reference import seq2seq_translation as ref
 
 TOKENS = ListOf(STR)
@@ -104,10 +104,16 @@ KEY_IDEAS = re.compile(r"length|long|align|order|future|later|rest of|whole|enti
 @claim("vertical_stacking_problem", points=4)
 def vertical_stacking_answer_states_a_problem(answers):
     text = answers.value("vertical_stacking_problem", STR)
-    words = len(text.split())
+    words = count_words(text)
+    if words == 0:
+        raise FormatError("vertical_stacking_problem: expected a sentence or two stating a problem, got no words")
+    # Manual part: whatever is said here, the answer stays pending; the notes are for the student and the TA.
+    notes = []
     if words < 5:
-        raise FormatError(f"vertical_stacking_problem: expected a sentence or two stating a problem, got {words} word(s)")
+        notes.append(f"The answer is short ({words} word{'s' if words != 1 else ''}; a sentence or two is asked "
+                     f"for), but it is still an answer.")
     if not KEY_IDEAS.search(text):
-        # Manual part: this stays pending; the hint is for the student and the TA.
-        raise Wrong("Hint: the answer does not mention sentence lengths, alignment, word order or the decoder "
-                    "seeing only part of the source; the TA will read it.")
+        notes.append("Hint: the answer does not mention sentence lengths, alignment, word order or the decoder "
+                     "seeing only part of the source.")
+    if notes:
+        raise Wrong(" ".join(notes) + " The TA will read it.")

@@ -2,9 +2,11 @@
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +163,63 @@ def test_grade_with_gpu_refuses_where_the_sandbox_cannot_use_one(bwrap, tmp_path
     assert proc.returncode == 2
     assert "--gpu: this machine has no NVIDIA device nodes" in proc.stderr and "grade without --gpu" in proc.stderr
     assert not out.exists()
+
+
+FULL = ("pca_autoencoder/correct_plain", "resnet_blog/correct_numbers", "seq2seq_translation/correct",
+        "regularized_autoencoder/correct_mean_loss")
+
+
+def test_check_passes_a_full_correct_submission_without_the_optional_part(tmp_path):
+    sub = tmp_path / "mine"
+    sub.mkdir()
+    (sub / "answers.py").write_text("\n".join((EXAMPLES / f / "answers.py").read_text() for f in FULL))
+    assert "def train_fast" not in (sub / "answers.py").read_text()
+    proc = grader("check", str(sub))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"\n  resnet_blog\.train_fast +2 extra  optional, not attempted\n", proc.stdout)
+    assert "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." in proc.stdout
+    assert "FAIL" not in proc.stdout
+
+
+def test_make_check_without_a_submission_says_how_to_start(tmp_path, root):
+    shutil.copy(root / "Makefile", tmp_path / "Makefile")  # nothing else: it must not try to install first
+    proc = subprocess.run(["make", "--no-print-directory", "check"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "there is no submission at submissions/mine" in proc.stderr
+    assert "    cp -r submissions/template submissions/mine\n" in proc.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_the_readme_names_only_files_that_exist(root):
+    text = (root / "README.md").read_text()
+    named = set(re.findall(r"`((?:[\w.-]+/)*[\w.-]+\.(?:md|py|toml|sh))`", text))
+    named |= set(re.findall(r"\]\(([\w./-]+\.md)", text))
+    made_by_students = {"submissions/mine/answers.py"}
+    missing = sorted(n for n in named - made_by_students if not (root / n).exists())
+    assert named and not missing, missing
+
+
+def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap, tmp_path):
+    import zipfile
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    with zipfile.ZipFile(batch / "oscar.zip", "w") as zf:
+        zf.write(SEQ / "correct" / "answers.py", "answers.py")
+        info = zipfile.ZipInfo("x")
+        info.filename = "../../escaped.py"
+        zf.writestr(info, "boom")
+        link = zipfile.ZipInfo("secrets")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/shadow")
+    proc = grader("grade", str(batch), "--out", str(out), "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "oscar" / "results.json").read_text())
+    assert res["score"] == 10
+    assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
+            "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
+    staff = (out / "oscar" / "staff.txt").read_text()
+    assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
+    assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff
+    assert "/etc/shadow" not in res["output"]
+    import tempfile
+    assert not (Path(tempfile.gettempdir()) / "escaped.py").exists()  # where the unpacking scratch's ../.. is

@@ -53,7 +53,10 @@ MESSAGES = [
     (C.pca_weights_returns_matrices_of_the_right_shapes, {'pca_weights': pca_gram_of_samples},
      'for X of shape 7×14 (m=7 features, n=14 samples) and k=4, W1 should be 4×7 and W2 7×4; yours are 4×14 and 14×4\nthey are n-dimensional: eigenvectors of XᵀX (n×n) instead of XXᵀ (m×m)? The columns of X are the samples'),
     (C.pca_argument_is_a_written_argument, {'pca_argument': 'eigenvectors'},
-     'the argument has 1 word; write at least 10'),
+     'the argument is short: it has 1 word, and at least 10 are expected. It is still an answer: a TA will read '
+     'and score it.'),
+    (C.pca_argument_is_a_written_argument, {'pca_argument': '$$ = $$'},
+     'the argument has no words; write at least 10'),
 ]
 
 

@@ -46,7 +46,11 @@ SHORT = [
      "the answer is not right\ngot: no"),
     (checks.verdict_on_the_inductive_bias_is_right, "orthonormal_bias", "maybe", FormatError,
      "orthonormal_bias: expected 'yes' or 'no', got a string ('maybe')"),
-    (checks.argument_is_given, "orthonormal_argument", "  ", FormatError, "orthonormal_argument: the text is empty"),
+    (checks.argument_is_given, "orthonormal_argument", "  ", FormatError,
+     "orthonormal_argument: the text is empty (it has no words)"),
+    (checks.argument_is_given, "orthonormal_argument", "...", FormatError,
+     "orthonormal_argument: the text is empty (it has no words)"),
+    (checks.argument_is_given, "orthonormal_argument", "Yes.", None, None),
     (checks.argument_is_given, "orthonormal_argument", 3, FormatError,
      "orthonormal_argument: expected a string, got an int (3)"),
 ]
