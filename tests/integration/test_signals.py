@@ -81,7 +81,7 @@ def test_a_stop_signal_kills_every_sandbox_and_writes_the_students_graded(tmp_pa
         r.start()
     try:
         wait_for(lambda: any("graded a_correct (1 of 2)" in line for line in stderr), 90, "a_correct", stderr)
-        hanging = str(batch / "b_hangs")
+        hanging = "/b_hangs"  # the sandbox binds the worker's copy of the submission (a snapshot), named as it
         wait_for(lambda: any(hanging in c for c in descendants(proc.pid, processes()).values()), 30,
                  "the hanging submission's sandbox", stderr)
         below = descendants(proc.pid, processes())  # the pool, its sandboxes (bwrap and what runs inside)
