@@ -36,7 +36,7 @@ DASK = Path(sys.executable).with_name("dask")
 ANSWERS = (ROOT / "submissions" / "examples" / "seq2seq_translation" / "correct" / "answers.py").read_text()
 
 
-def trivial_grade(path, problems, config, seeds):
+def trivial_grade(path, problems, config, *, seeds):
     """Read the unpacked submission and return a report of the real size that grades nothing."""
     sum(len(p.read_bytes()) for p in Path(path).rglob("*") if p.is_file())
     return nothing_earned(Path(path).name, problems, config, kind="module", why="benchmark: not graded",

@@ -103,8 +103,9 @@ class Task:
 class SubmissionGrader:
     """What a worker sets up once: the problems, loaded, and one grade_submission-shaped callable.
 
-    `grade` is the seam for a faster way of grading (a pre-importing worker):
-    any callable `(path, problems, config, seeds) -> Report` can take its place.
+    `grade` is the seam for a faster way of grading (a pre-importing worker, one pytest session per worker):
+    any callable `(path, problems, config, *, seeds) -> Report` can take its place; it is made once per worker
+    (GraderPlugin.setup) and lives as long as the worker.
     """
 
     def __init__(self, config: RunConfig, grade: Callable[..., Report] = grade_submission):
@@ -122,7 +123,7 @@ class SubmissionGrader:
         with self._one_at_a_time, tempfile.TemporaryDirectory(prefix="hw7-task-") as tmp:
             try:
                 path = task.snapshot.materialize(Path(tmp))
-                report = self.grade(path, problems, config, task.seeds)
+                report = self.grade(path, problems, config, seeds=task.seeds)
             except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
                 report = crashed(task.student, problems, config, f"{type(exc).__name__}: {exc}",
                                  traceback.format_exc()[-3000:])
