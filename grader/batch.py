@@ -38,7 +38,7 @@ from grader.errors import GraderError, ManualScoresError
 from grader.gradebook import Gradebook, OutLock
 from grader.load import student_id
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, Report
+from grader.model import CHECK_BROKEN, NOT_ANSWERED, Report
 from grader.pipeline import RunConfig, StopRequest, grade_submission, load_problems, nothing_earned
 from grader.problem import Problem
 from grader.progress import Progress, grader_error
@@ -216,8 +216,8 @@ class BatchResult:
 
     @property
     def broken(self) -> list[str]:
-        """The students the grader itself failed on."""
-        return [r.student for r in self.reports if grader_error(r)]
+        """The students the grader itself failed on (not those whose GPU parts merely wait for a GPU worker)."""
+        return [r.student for r in self.reports if grader_error(r) and r.student not in self.needs_gpu]
 
 
 def merge(student: str, reports: list[Report], problems: tuple[Problem, ...]) -> Report:
@@ -249,6 +249,24 @@ def awaiting_gpu(report: Report, problems: tuple[Problem, ...]) -> Report:
                    staff_notes=report.staff_notes + (f"{', '.join(f'{a}.{b}' for a, b in sorted(tagged))}: "
                                                      "needs a GPU worker (start one with `dask worker ... "
                                                      "--resources GPU=1`) and grade again",))
+
+
+@dataclass
+class InFlight:
+    """A submission whose tasks are out: how many, the reports back so far, and what is known of it."""
+
+    tasks: int
+    digest: str
+    started: float
+    reports: list[Report] = field(default_factory=list)
+    workers: set[str] = field(default_factory=set)
+
+
+def unreadable(student: str, problems: tuple[Problem, ...], config: RunConfig, error: str) -> Report:
+    """The report of a submission that could not be read into a snapshot (it kept changing, say)."""
+    why = f"not graded: the submission could not be read ({error})"
+    return nothing_earned(student, problems, config, kind="unreadable", status=NOT_ANSWERED, why=why,
+                          load_error=why)
 
 
 class Batch:
@@ -347,7 +365,7 @@ class Batch:
         return ([(task(cpu, False), {})] if cpu else []) + [(task(self.gpu_names, True), {"GPU": 1})]
 
     def _loop(self, book, run_id, engine, reports, skipped, needs_gpu, progress) -> None:
-        pending: dict[str, list] = {}  # student -> [tasks expected, reports so far, content hash, started]
+        pending: dict[str, InFlight] = {}
         in_flight = 0
         todo = iter(zip(self.paths, self.students))
         gpu_worker = bool(self.gpu_names) and engine.has_gpu
@@ -359,9 +377,8 @@ class Batch:
             for path, student in todo:
                 try:
                     snap = snapshots.take(path)
-                except (OSError, GraderError) as exc:
-                    self._record(book, run_id, crashed(student, self.problems, self.config,
-                                                       f"the submission could not be read: {exc}"),
+                except (OSError, GraderError) as exc:  # tried again by the next run
+                    self._record(book, run_id, unreadable(student, self.problems, self.config, str(exc)),
                                  "", 0.0, "", reports, progress, failed=True)
                     continue
                 digest = snap.digest
@@ -374,7 +391,7 @@ class Batch:
                     progress.skipped(student)
                     continue
                 tasks = self._tasks(path, snap, student, gpu_worker)
-                pending[student] = [len(tasks), [], digest, time.perf_counter(), set()]
+                pending[student] = InFlight(len(tasks), digest, time.perf_counter())
                 for t, resources in tasks:
                     engine.submit(t, resources)
                     in_flight += 1
@@ -392,27 +409,27 @@ class Batch:
             entry = pending[student]
             if done.result is None:
                 problems = tuple(p for p in self.problems if p.name in done.task.problems)
-                entry[1].append(crashed(student, problems, self.config,
-                                        f"the worker grading it failed: {done.error}"))
+                entry.reports.append(crashed(student, problems, self.config,
+                                             f"the worker grading it failed: {done.error}"))
             else:
                 if done.result["checks_hash"] != self.checks_hash:
                     raise GraderError(f"worker {done.result['worker']} grades with other checks than this machine "
                                       f"(checks hash {done.result['checks_hash'][:12]}, here {self.checks_hash[:12]}); "
                                       "install the same version of the grader on every node.")
-                entry[1].append(report_from_json(done.result["report"]))
+                entry.reports.append(report_from_json(done.result["report"]))
                 # Which worker graded what: with a GPU task beside the CPU one, each is named with its problems.
                 where = done.result["worker"]
-                entry[4].add(f"{'+'.join(done.task.problems)}@{where}" if entry[0] > 1 else where)
-            if len(entry[1]) == entry[0]:
+                entry.workers.add(f"{'+'.join(done.task.problems)}@{where}" if entry.tasks > 1 else where)
+            if len(entry.reports) == entry.tasks:
                 del pending[student]
-                report = merge(student, entry[1], self.problems)
+                report = merge(student, entry.reports, self.problems)
                 state = "graded"
                 if self.gpu_names and not gpu_worker:
                     report = awaiting_gpu(report, self.problems)
                     needs_gpu.append(student)
                     state = "needs_gpu"
-                self._record(book, run_id, report, entry[2], time.perf_counter() - entry[3],
-                             ",".join(sorted(entry[4])), reports, progress, state=state)
+                self._record(book, run_id, report, entry.digest, time.perf_counter() - entry.started,
+                             ",".join(sorted(entry.workers)), reports, progress, state=state)
             while in_flight < engine.slots and feed():
                 pass
 

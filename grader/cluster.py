@@ -165,6 +165,10 @@ class DaskEngine:
         exits, without waiting for the submission in hand. Workers of a cluster at --scheduler are not ours:
         their tasks are cancelled, and a submission already being graded there finishes on its own.
         """
+        if stopping:
+            # A SIGTERM sent to the whole process group ended the workers before we could; their nannies may be
+            # restarting them, and the restarts we now cut short are logged as errors: not the TA's concern.
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         try:
             if stopping and self.cluster is not None:
                 for nanny in list(self.cluster.workers.values()):

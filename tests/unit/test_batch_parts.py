@@ -219,3 +219,25 @@ def test_progress_on_a_terminal_is_a_bar():
     p.graded(Report("a", "grade", "module"))
     p.close()
     assert "1/2" in stream.getvalue() and "grader errors 0" in stream.getvalue()
+
+
+def test_a_submission_that_cannot_be_snapshotted_earns_nothing_and_is_tried_again(tmp_path, monkeypatch):
+    import sqlite3
+
+    from grader import batch as batch_module
+    from grader.batch import Batch, BatchOptions
+
+    root = folder(tmp_path, {"answers.py": "x = 1\n"})
+
+    def never(path):
+        raise GraderError(f"{path} changed every time it was read (4 passes); grade it again once it is complete")
+
+    monkeypatch.setattr(batch_module.snapshots, "take", never)
+    config = RunConfig("grade", ("seq2seq_translation",), SandboxConfig(use_bwrap=False), "s")
+    options = BatchOptions(jobs=1, bar=False)
+    result = Batch([root], config, tmp_path / "out", options, stream=io.StringIO()).run()
+    [r] = result.reports
+    assert r.kind == "unreadable" and r.score == 0 and "changed every time it was read" in r.load_error
+    assert result.graded == 1 and result.broken == []
+    db = sqlite3.connect(tmp_path / "out" / "_staff" / "gradebook.sqlite")
+    assert db.execute("SELECT state FROM submissions").fetchall() == [("failed",)]  # not reused by the next run
