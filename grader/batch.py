@@ -37,11 +37,11 @@ from grader import snapshot as snapshots
 from grader.errors import GraderError, ManualScoresError
 from grader.gradebook import Gradebook, OutLock
 from grader.load import student_id
-from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
+from grader.manual import apply_manual, read_manual_scores, sheet_lines, sheet_path, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, NOT_ANSWERED, Report
 from grader.pipeline import RunConfig, StopRequest, grade_submission, load_problems, nothing_earned
 from grader.problem import Problem
-from grader.progress import Progress, grader_error
+from grader.progress import Progress
 from grader.report import write_batch, write_student
 from grader.run_checks import Seeds, SeedTable
 from grader.score import settle
@@ -217,7 +217,7 @@ class BatchResult:
     @property
     def broken(self) -> list[str]:
         """The students the grader itself failed on (not those whose GPU parts merely wait for a GPU worker)."""
-        return [r.student for r in self.reports if grader_error(r) and r.student not in self.needs_gpu]
+        return [r.student for r in self.reports if r.needs_staff and r.student not in self.needs_gpu]
 
 
 def merge(student: str, reports: list[Report], problems: tuple[Problem, ...]) -> Report:
@@ -481,7 +481,7 @@ def with_sheet(reports: list[Report], out: Path, stream=None) -> tuple[list[Repo
     (reports, whether the sheet could be read, the TA scores applied).
     """
     stream = stream or sys.stderr
-    sheet = out / SHEET
+    sheet = sheet_path(out)
     if not sheet.exists():
         if any(r.pending_points for r in reports):
             write_sheet(reports, sheet)
@@ -498,7 +498,5 @@ def with_sheet(reports: list[Report], out: Path, stream=None) -> tuple[list[Repo
     print(f"applied {len(scores)} TA score(s) from {sheet}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
-        print("\n".join(",".join(row) for row in unlisted))
+        print(sheet_lines(unlisted))
     return [apply_manual(r, scores) for r in reports], True, scores
-
-

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 
 from grader.batch import Batch, BatchOptions
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, SandboxUnavailable, did_you_mean
-from grader.gradebook import DATABASE, Gradebook, OutLock, format_history, staff_dir
-from grader.manual import SHEET, apply_manual, read_manual_scores
+from grader.gradebook import DATABASE, Gradebook, OutLock, format_history
+from grader.manual import SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_path
 from grader.model import OPTIONAL, PASSED, PENDING
+from grader.outdir import STAFF, staff_dir
 from grader.pipeline import RunConfig, StopRequest, grade_submission, load_problems, submissions_in
-from grader.report import console_table, render_html, write_outputs
+from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
+from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.store import load_reports
 
@@ -57,6 +58,9 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
+        marked = write_transcript(report, transcript_path(Path(args.html)), STATUS_WORDS)
+        if marked is not None:
+            print(f"Your chat, marked: {marked}")
     # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
     extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
     failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)
@@ -69,10 +73,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files (grader/batch.py does the work).
+    """Grade every submission in a folder and write the contract's files; SIGINT or SIGTERM stops it cleanly.
 
-    SIGINT or SIGTERM stops it cleanly: every sandbox is killed within moments, the submissions graded so far
-    are written and kept in the gradebook, and the exit status is the shell's for the signal (130, 143).
+    On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
+    and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
     """
     with StopRequest() as stop:
         try:
@@ -87,6 +91,7 @@ def cmd_grade(args) -> int:
 
 def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
+    check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
@@ -102,7 +107,7 @@ def _grade_batch(args, stop: StopRequest) -> int:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         # (On a cluster the GPU is a worker's: parts that find no GPU worker wait for one instead.)
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
-    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
+    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
     paths = submissions_in(Path(args.dir))
     if not paths:
         print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
@@ -125,14 +130,17 @@ def _grade_batch(args, stop: StopRequest) -> int:
     skipped = f"; {result.skipped} skipped, already graded with the same submission, checks and config " \
               "(--force regrades them)" if result.skipped else ""
     print(f"graded {result.graded} submission(s) in {result.seconds:.1f}s on {result.engine}{skipped} -> {out}/ "
-          "(summary.html, grades.csv)")
+          f"(summary.html, grades.csv; hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
+    if args.before_due:
+        print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
+              "--before-due after the deadline to include it")
     if result.stopped:
         left = result.not_graded
         names = ", ".join(left[:LIST_NOT_GRADED]) + (f" and {len(left) - LIST_NOT_GRADED} more"
                                                       if len(left) > LIST_NOT_GRADED else "")
         print(f"stopped by {stop.name}: wrote the {len(reports)} submission(s) graded so far to {out}/"
-              + (f"; not graded: {names}" if left else "")
-              + ("; run the same command again to grade the rest" if left else ""), file=sys.stderr)
+              + (f"; not graded: {names}; run the same command again to grade the rest" if left else ""),
+              file=sys.stderr)
         return stop.exit_status
     status = 0 if result.sheet_ok else 2
     if result.needs_gpu:
@@ -140,9 +148,9 @@ def _grade_batch(args, stop: StopRequest) -> int:
               "start a worker with `--resources GPU=1` and run again (only those are regraded)", file=sys.stderr)
         status = 2
     if result.broken:
-        print(f"the grader itself failed on: {', '.join(result.broken[:20])}"
-              f"{' and %d more' % (len(result.broken) - 20) if len(result.broken) > 20 else ''} "
-              "(checks that could not run scored 0; see their staff.txt; the next run grades them again)",
+        more = f" and {len(result.broken) - LIST_NOT_GRADED} more" if len(result.broken) > LIST_NOT_GRADED else ""
+        print(f"the grader itself failed on: {', '.join(result.broken[:LIST_NOT_GRADED])}{more} (checks that could "
+              f"not run scored 0; see {staff_dir(out)}/<student>/staff.txt; the next run grades them again)",
               file=sys.stderr)
         status = 2
     return status
@@ -157,11 +165,13 @@ def course_config(args) -> CourseConfig:
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
     out = Path(args.out)
-    sheet = Path(args.scores) if args.scores else out / SHEET
+    if not args.scores:
+        check_no_old_sheet(out)
+    sheet = Path(args.scores) if args.scores else sheet_path(out)
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
     reports = [apply_manual(r, scores) for r in reports]
-    with OutLock(out, "grader manual"):
+    with OutLock(out, "grader manual"):  # never beside a `grader grade` writing the same folder
         book = Gradebook.of(out)
         try:
             book.record_ta_scores(scores, "grader manual")
@@ -185,9 +195,8 @@ def cmd_history(args) -> int:
     try:
         entries, ta = book.history(args.student)
         if not entries and not ta:
-            known = book.students()
             raise GraderError(f"expected a student graded into {out}, got {args.student!r}."
-                              + did_you_mean(args.student, known))
+                              + did_you_mean(args.student, book.students()))
     finally:
         book.close()
     print(format_history(args.student, entries, ta))
@@ -232,11 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
                                        "an embedded local cluster")
     g.add_argument("--force", action="store_true",
                    help="regrade every submission, even those the gradebook holds with the same hashes")
+    g.add_argument("--before-due", action="store_true",
+                   help="grading before the deadline: reports leave out after-due-date feedback and accepted answers")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
     m.add_argument("out", help="the --out folder of `grader grade`")
-    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
+    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{STAFF}/{SHEET})")
     m.set_defaults(func=cmd_manual)
     h = sub.add_parser("history", help="each grading of one student in OUT's gradebook, and what changed")
     h.add_argument("student", help="the student's id (their folder name in OUT)")

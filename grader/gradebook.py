@@ -1,4 +1,4 @@
-"""The gradebook: every run and every graded submission in SQLite (`OUT/_staff/gradebook.sqlite`).
+"""The gradebook: every run and every graded submission in SQLite (`OUT/_staff/gradebook.sqlite`, staff only).
 
 One row per run (its hashes, its options, how it ended) and per submission in
 it (the hash of the content graded, the whole report as JSON, the score), one
@@ -25,9 +25,9 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.model import Report
+from grader.outdir import staff_dir
 from grader.store import report_from_json, report_to_json
 
-STAFF_DIR = "_staff"
 DATABASE = "gradebook.sqlite"
 LOCK = "gradebook.lock"
 SCHEMA_VERSION = 1
@@ -97,11 +97,6 @@ CREATE TABLE IF NOT EXISTS ta_scores (
     comment TEXT NOT NULL
 );
 """
-
-
-def staff_dir(out: Path) -> Path:
-    """OUT/_staff, where the gradebook and its lock live."""
-    return Path(out) / STAFF_DIR
 
 
 class OutLock:

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from grader.errors import SubmissionError
 from grader.model import Submission
 from grader.types import short_repr
+from grader.transcripts.formats import find_transcript, read_transcript
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # answers.py or transcript.md
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024  # notebooks carry outputs and images
@@ -220,9 +221,9 @@ def load_folder(folder: Path, student: str, unzipped: tuple[str, list[Skipped]] 
     notes, staff = [*zip_notes, *link_notes], zip_staff + link_staff
     module = folder / "answers.py"
     notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.is_symlink())
-    transcript = folder / "transcript.md"
+    transcript = find_transcript(folder)  # transcript.md, .json, .html or conversations.json
     if module.is_file() and not module.is_symlink():
-        if notebooks or transcript.exists():
+        if notebooks or transcript is not None:
             notes.append("found answers.py beside other answer files; graded answers.py only")
         return Submission(student, folder, "module", (("answers.py", _read_text(module)),), notes=tuple(notes),
                           staff_notes=staff)
@@ -232,15 +233,17 @@ def load_folder(folder: Path, student: str, unzipped: tuple[str, list[Skipped]] 
                                   + "); a submission holds exactly one")
         cells, nb_notes = notebook_cells(notebooks[0])
         return Submission(student, folder, "notebook", cells, notes=tuple(notes) + nb_notes, staff_notes=staff)
-    if transcript.is_file() and not transcript.is_symlink():
-        return Submission(student, folder, "transcript", text=_read_text(transcript), notes=tuple(notes),
-                          staff_notes=staff)
+    if transcript is not None:
+        text, chat = read_transcript(transcript)  # a SubmissionError naming the formats read when it is none of them
+        return Submission(student, folder, "transcript", text=text, chat=chat, notes=tuple(notes), staff_notes=staff)
     found = sorted(p.name for p in folder.iterdir())[:10]
-    raise SubmissionError("no answers found: expected answers.py, one *.ipynb notebook or transcript.md; "
+    raise SubmissionError("no answers found: expected answers.py, one *.ipynb notebook or a chat transcript "
+                          "(transcript.md, transcript.json, conversations.json or transcript.html); "
                           f"the folder holds {found or 'nothing'}" + "".join(f"; {n}" for n in notes))
 
 
-SINGLE_FILES = {".py": "answers.py", ".md": "transcript.md"}
+SINGLE_FILES = {".py": "answers.py", ".md": "transcript.md", ".txt": "transcript.txt", ".json": "transcript.json",
+                ".html": "transcript.html", ".htm": "transcript.html"}
 
 
 def load(path: Path, scratch: Path) -> Submission:

@@ -79,7 +79,8 @@ def nothing_earned(student: str, problems: tuple[Problem, ...], config: RunConfi
     results = tuple(replace(r, status=status) for r in not_answered_results(problems, claims, config.hidden, why))
     return Report(student, config.mode, kind, results, score(problems, results), tuple(map(_stage, stages)),
                   load_error=load_error, sandboxed=config.sandbox.use_bwrap,
-                  problems=tuple((p.name, p.title) for p in problems), staff_notes=tuple(staff))
+                  problems=tuple((p.name, p.title) for p in problems), staff_notes=tuple(staff),
+                  after_due_feedback=config.reveal)
 
 
 def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig,
@@ -125,10 +126,12 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
             staff = staff + (f"the score stage failed: {scored.error}",)
         import_error = collected.value.describe() if collected.value is not None and collected.value.failed else None
         staff = staff + tuple(f"the {o.stage} stage failed: {o.error}" for o in (responded,) if not o.ok)
+        transcript = sub.transcript.with_verdicts(answers.verdicts) if sub.transcript is not None else None
         return Report(student, config.mode, sub.kind, results, parts, tuple(map(_stage, stages)),
                       import_error=import_error, notes=tuple(sub.notes) + tuple(answers.output_notes), output=output,
                       sandboxed=config.sandbox.use_bwrap, problems=titles, responses=responded.value or (),
-                      staff_notes=tuple(sub.staff_notes) + tuple(staff))
+                      staff_notes=tuple(sub.staff_notes) + tuple(staff), after_due_feedback=config.reveal,
+                      transcript=transcript)
 
 
 def submissions_in(folder: Path) -> list[Path]:
@@ -341,7 +344,8 @@ def grade_many(paths: list[Path], config: RunConfig, jobs: int | None = None, st
 
 
 def grade_path(path: Path, mode: str = "grade", problems: tuple = (), use_bwrap: bool = True,
-               secret: str = "public", limits: Limits | None = None) -> Report:
+               secret: str = "public", limits: Limits | None = None, before_due: bool = False) -> Report:
     """Grade one submission with default settings (the entry point tests and scripts use)."""
-    config = RunConfig(mode, tuple(problems), SandboxConfig(use_bwrap, limits or Limits()), secret)
+    config = RunConfig(mode, tuple(problems), SandboxConfig(use_bwrap, limits or Limits()), secret,
+                       before_due=before_due)
     return grade_submission(Path(path), load_problems(tuple(problems)), config)

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from grader.model import CHECK_BROKEN, Report
+from grader.model import Report
 
 DIED_DURING_IMPORT = "the submission's process "  # how collect.ImportResult.describe starts for a dead worker
 # How grader/sandbox.py words each limit it stops a worker for (a crash, say SIGSEGV, is not one).
@@ -23,12 +23,6 @@ def limit_exceeded(report: Report) -> bool:
     """Whether a sandbox limit (time, memory, processes, CPU, output) stopped the submission while it was imported."""
     error = report.import_error or ""
     return error.startswith(DIED_DURING_IMPORT) and error[len(DIED_DURING_IMPORT):].startswith(LIMIT_REASONS)
-
-
-def grader_error(report: Report) -> bool:
-    """Whether the grader failed on this submission (a crash, a failed stage, a broken check)."""
-    return (report.kind == "grader_error" or bool(report.grader_failures)
-            or any(c.status == CHECK_BROKEN for c in report.checks))
 
 
 @dataclass
@@ -53,7 +47,7 @@ class Counts:
         self.graded += 1
         self.unreadable += report.kind == "unreadable"
         self.limits += limit_exceeded(report)
-        self.errors += grader_error(report)
+        self.errors += report.needs_staff
 
     def rate(self) -> float:
         """Graded submissions per second since the start (skips are not work)."""

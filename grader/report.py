@@ -1,14 +1,21 @@
-"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table."""
+"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table.
+
+What a student sees (results.json, report.html, the console) never holds a rubric, a hidden check's details,
+or, before the due date, an after-due check's feedback; those go to the staff files under OUT/_staff/
+(see grader.outdir for the layout).
+"""
 from __future__ import annotations
 
-import csv
 import json
 import os
 from pathlib import Path
 
 import jinja2
 
-from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, Report
+from grader.csvsafe import write_csv
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, CheckResult, Report
+from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
+from grader.transcripts.marks import write_transcript
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -18,21 +25,40 @@ STATUS_WORDS = {
 }
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published", "after_due": "after_due_date"}
 HIDDEN_OUTPUT = "Hidden check: its details are not shown."
+AFTER_DUE_OUTPUT = "Graded; its feedback is shown after the due date."
 
 _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def student_message(check) -> str:
-    """What a student may see of a check: hidden checks show nothing but their name and points."""
-    if check.visibility == "hidden" and (check.status != "passed" or check.message):
-        return HIDDEN_OUTPUT
+def student_message(check: CheckResult, after_due_feedback: bool) -> str:
+    """What a student may see of a check: only name and points of a hidden one, or of an after_due one before the due date."""
+    withheld = {"hidden": HIDDEN_OUTPUT, "after_due": None if after_due_feedback else AFTER_DUE_OUTPUT}
+    neutral = withheld.get(check.visibility)
+    if neutral and (check.status != "passed" or check.message):
+        return neutral
     return check.message
 
 
 def _extra_credit(report: Report) -> set[tuple[str, str]]:
     """(problem, part) of each optional part: extra credit, outside the maximum."""
     return {(p.problem, p.part) for p in report.parts if p.extra_credit}
+
+
+def withheld_messages(report: Report) -> list[str]:
+    """The messages a student is not shown (hidden checks; after-due ones before the due date), for staff.txt."""
+    return [f"{c.visibility} check {c.name} ({c.status}):\n{c.message}" for c in report.checks
+            if c.message and student_message(c, report.after_due_feedback) != c.message]
+
+
+def after_due_note(report: Report) -> str:
+    """One line saying whether the report includes after-due-date feedback."""
+    if report.mode != "grade":
+        return "Student check: public checks only; graded checks and after-due-date feedback come with grading."
+    if report.after_due_feedback:
+        return "This graded report includes after-due-date feedback."
+    return ("This graded report does not include after-due-date feedback (graded before the due date): "
+            "checks marked \"graded after the due date\" are scored, their feedback is shown later.")
 
 
 def results_json(report: Report) -> dict:
@@ -48,7 +74,7 @@ def results_json(report: Report) -> dict:
         is_extra = (c.problem, c.part) in extra
         entry = {"name": c.name, "score": c.score, "max_score": 0.0 if is_extra else c.points,
                  "status": "passed" if c.status in (PASSED, OPTIONAL) else "failed",
-                 "output": student_message(c) or STATUS_WORDS.get(c.status, c.status),
+                 "output": student_message(c, report.after_due_feedback) or STATUS_WORDS.get(c.status, c.status),
                  "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
         entry["extra_data"] = {"status": c.status, "claim": c.claim}
         if is_extra:
@@ -60,7 +86,8 @@ def results_json(report: Report) -> dict:
     out = {"score": report.score, "max_score": report.max_score, "tests": tests,
            "output": _overall_output(report),
            "extra_data": {"student": report.student, "mode": report.mode, "kind": report.kind,
-                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed}}
+                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed,
+                          "after_due_feedback": report.after_due_feedback}}
     return out
 
 
@@ -78,8 +105,9 @@ def _overall_output(report: Report) -> str:
 
 def render_html(report: Report) -> str:
     """A self-contained HTML report (inline CSS, no scripts, no network)."""
-    return _env.get_template("report.html.j2").render(r=report, words=STATUS_WORDS, message=student_message,
-                                                      overall=_overall_output(report))
+    return _env.get_template("report.html.j2").render(
+        r=report, words=STATUS_WORDS, message=lambda c: student_message(c, report.after_due_feedback),
+        overall=_overall_output(report), after_due=after_due_note(report))
 
 
 def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
@@ -96,19 +124,19 @@ def render_summary(reports: list[Report]) -> str:
 def write_grades_csv(reports: list[Report], path: Path) -> None:
     """grades.csv: one row per student, one column per part, totals and pending points."""
     parts = _part_columns(reports)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"])
-        for r in reports:
-            by = {(p.problem, p.part): p for p in r.parts}
-            cells = []
-            for key in parts:
-                p = by.get(key)
-                cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
-            status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
-            if any(c.status == CHECK_BROKEN for c in r.checks):
-                status = "needs staff attention"
-            w.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+    rows = []
+    for r in reports:
+        by = {(p.problem, p.part): p for p in r.parts}
+        cells = []
+        for key in parts:
+            p = by.get(key)
+            cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
+        status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
+        if any(c.status == CHECK_BROKEN for c in r.checks):
+            status = "needs staff attention"
+        rows.append([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+    write_csv(path, ["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"],
+              rows)
 
 
 def render_manual(reports: list[Report]) -> str | None:
@@ -137,41 +165,52 @@ def render_manual(reports: list[Report]) -> str | None:
 
 def write_text(path: Path, text: str) -> None:
     """Write a file whole or not at all (a temporary file renamed over it), so a killed run leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
+MANUAL_PAGE = "manual.html"
+STAFF_NOTES = "staff.txt"
+
+
 def write_student(report: Report, out: Path) -> None:
-    """Write one student's files of the answer contract: results.json, report.html, staff.txt when there is any."""
-    d = out / report.student
+    """Write one student's files: the handed-back folder (results.json, report.html, a chat's transcript.html)
+    and the staff notes (OUT/_staff/<student>/staff.txt, when there are any)."""
+    d = student_dir(out, report.student)
     d.mkdir(parents=True, exist_ok=True)
-    write_text(d / "results.json", json.dumps(results_json(report), indent=2))
-    write_text(d / "report.html", render_html(report))
-    staff = list(report.staff_notes)
-    staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in report.checks
-              if c.visibility == "hidden" and c.status != "passed" and c.message]
+    results, page = HANDED_BACK
+    write_text(d / results, json.dumps(results_json(report), indent=2))
+    write_text(d / page, render_html(report))
+    write_transcript(report, d / TRANSCRIPT_PAGE, STATUS_WORDS)  # a chat submission: the chat, marked
+    for name in OLD_STAFF_FILES:  # left in the student's folder by an older grader: never hand them back
+        (d / name).unlink(missing_ok=True)
+    staff = list(report.staff_notes) + withheld_messages(report)
+    notes = staff_student_dir(out, report.student) / STAFF_NOTES
     if staff or report.output:
-        write_text(d / "staff.txt", "\n\n".join(staff + ([f"Output of the submission:\n{report.output}"]
-                                                         if report.output else [])))
+        write_text(notes, "\n\n".join(staff + ([f"Output of the submission:\n{report.output}"] if report.output else [])))
     else:
-        (d / "staff.txt").unlink(missing_ok=True)  # left by an earlier grading of this student: no longer true
+        notes.unlink(missing_ok=True)  # from an earlier grading of this student: no longer true
 
 
 def write_batch(reports: list[Report], out: Path) -> None:
-    """Write the batch's files: summary.html, grades.csv and, when there are manual parts, manual.html."""
+    """Write the batch's files: summary.html and grades.csv, and the staff's manual.html when there are manual parts."""
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "summary.html", render_summary(reports))
     manual = render_manual(reports)
+    page = staff_dir(out) / MANUAL_PAGE
     if manual is not None:
-        write_text(out / "manual.html", manual)
+        write_text(page, manual)
+    else:
+        page.unlink(missing_ok=True)
     tmp = out / ".grades.csv.tmp"
     write_grades_csv(reports, tmp)
     os.replace(tmp, out / "grades.csv")
 
 
 def write_outputs(reports: list[Report], out: Path) -> None:
-    """Write every file of the answer contract for a batch into `out`."""
+    """Write a batch's files: each student's handed-back folder, the TA's overview, and the staff files."""
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:
         write_student(r, out)
@@ -198,7 +237,7 @@ def console_table(report: Report, color: bool = False) -> str:
         mark = marks.get(c.status, "FAIL")
         points = f"{c.score:g}/{c.points:g}"
         lines.append(f"[{mark}] {c.name}  ({'extra credit ' + points if (c.problem, c.part) in extra else points})")
-        msg = student_message(c)
+        msg = student_message(c, report.after_due_feedback)
         if msg:
             lines.append(_indent(msg))
     lines.append("\nParts:")

@@ -12,6 +12,7 @@ from dataclasses import replace
 from grader.model import (CHECK_BROKEN, ERROR, FORMAT, NOT_ANSWERED, OPTIONAL, PARTIAL, PASSED, PENDING, WRONG,
                           CheckResult, PartScore)
 from grader.problem import Problem
+from grader.run_checks import claim_points
 
 # When a part earned nothing, the status shown is the most telling of its checks' statuses.
 PRECEDENCE = (NOT_ANSWERED, FORMAT, ERROR, CHECK_BROKEN, WRONG, "partial")
@@ -93,7 +94,7 @@ def not_answered_results(problems: tuple[Problem, ...], claims: dict, hidden: bo
         for fn, c in claims[problem.name]:
             if c.graded_only and not hidden:
                 continue
-            points = round(c.points * problem.part(c.part).claim_scale, 6)
+            points = claim_points(problem, c)
             out.append(CheckResult(problem.name, c.part, fn, c.description, points, 0.0, NOT_ANSWERED, why,
                                    c.visibility))
     return tuple(out)

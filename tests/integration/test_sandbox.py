@@ -383,3 +383,34 @@ def test_with_the_gpu_the_address_space_is_not_capped(tmp_path, monkeypatch):
             assert (a.call("limit"), a.call("sees_sys")) == (expected, expected)
         finally:
             a.close()
+
+
+def test_a_returned_object_is_called_in_the_sandbox_with_tensor_arguments(tmp_path):
+    """call_then: the function's result (a torch module) runs its forward pass inside the sandbox."""
+    import numpy as np
+
+    from grader import wire
+    from grader.types import ModuleInfo, Raised
+
+    a = answers_for(tmp_path, """
+        import torch
+        def build(m, k):
+            torch.manual_seed(0)
+            return torch.nn.Sequential(torch.nn.Linear(m, k, bias=False), torch.nn.Linear(k, m, bias=False))
+        def number():
+            return 3
+        """)
+    try:
+        x = np.arange(4, dtype=np.float32)
+        info, (one, batch, wrong) = a.call_then("build", (4, 2), ((wire.TensorArg(x),),
+                                                                  (wire.TensorArg(np.ones((5, 4), np.float32)),),
+                                                                  (wire.TensorArg(np.ones(3, np.float32)),)))
+        assert isinstance(info, ModuleInfo) and [c.type for c in info.children] == ["Linear", "Linear"]
+        W1, W2 = info.children[0].value("weight"), info.children[1].value("weight")
+        assert type(one) is np.ndarray and one.shape == (4,) and np.allclose(one, W2 @ W1 @ x, atol=1e-5)
+        assert batch.shape == (5, 4)
+        assert isinstance(wrong, Raised) and wrong.type == "RuntimeError" and "shapes cannot be multiplied" in wrong.message
+        value, (step,) = a.call_then("number", (), ((1,),))
+        assert value == 3 and step == Raised("TypeError", "the returned int object is not callable")
+    finally:
+        a.close()
