@@ -6,7 +6,7 @@ import pytest
 
 from grader.errors import FormatError, NearMiss, NotAnswered, Partial, StudentFault, Wrong
 from problems.pca_autoencoder import PROBLEM
-from tests.fakes import FakeAnswers
+from tests.fakes import FakeAnswers, call_claim
 from problems.pca_autoencoder import checks as C
 
 CLAIMS = [f for f in vars(C).values() if callable(f) and hasattr(f, "__claim__")]
@@ -181,4 +181,4 @@ def test_pca_argument_length_check(text, score):
 def test_missing_answers_are_not_answered():
     for fn in CLAIMS:
         with pytest.raises(NotAnswered):
-            fn(FakeAnswers({}), **({"rng": np.random.default_rng(0)} if "rng" in fn.__code__.co_varnames else {}))
+            call_claim(fn, FakeAnswers({}), rng=np.random.default_rng(0), reveal=False, pass_note=lambda note: None)
