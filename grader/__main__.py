@@ -3,4 +3,5 @@ import sys
 
 from grader.entry import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned Dask worker may import this module: it must not start a command
+    sys.exit(main())
