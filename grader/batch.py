@@ -53,6 +53,7 @@ from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write
 from grader.store import report_from_json, report_path, report_to_json, save_batch, save_report
 
 PLUGIN_PREFIX = "hw7-grader"
+STOP_WAIT_S = 5.0  # how long a stopped --jobs 1 batch waits for the submission in hand to wind down
 EACH_UP_TO = 50  # a batch this small logs each submission as it finishes; a bigger one, a line every few seconds
 NEEDS_GPU = ("not graded yet: this part is timed on a GPU and no GPU worker was available; the course staff "
              "will grade it again on one")
@@ -200,6 +201,7 @@ class InlineEngine:
 
     def __init__(self, config: RunConfig, grade: Callable[..., Report] | None = None):
         self.grader = SubmissionGrader(config, grade)
+        self._streams = (sys.stdout, sys.stderr)  # this process's own, whatever the claims redirect meanwhile
         self._todo: queue.Queue = queue.Queue()  # tasks, then None to end the thread
         self._done: queue.Queue = queue.Queue()  # (task, result or None, error)
         self._thread = threading.Thread(target=self._serve, daemon=True, name="hw7-grade-inline")
@@ -233,10 +235,17 @@ class InlineEngine:
         return None  # what the thread returns now comes from a killed sandbox: never recorded
 
     def close(self, stopping: bool = False) -> None:
-        """End the grading thread (its session with it); stopping, leave it: a daemon, its sandbox killed."""
+        """End the grading thread, its session with it; when stopping, wait for it only a few seconds.
+
+        The claims a thread runs swallow what they print by pointing the process's sys.stdout and sys.stderr
+        at a buffer meanwhile: while it is at work, what the batch prints would vanish ("stopped by ..." among
+        it). On a stop its sandbox is killed (and any it starts again), so it ends within moments; one
+        that does not is left to die with the process, the streams given back to the batch first.
+        """
         self._todo.put(None)
-        if not stopping:
-            self._thread.join()
+        self._thread.join(STOP_WAIT_S if stopping else None)
+        if self._thread.is_alive():
+            sys.stdout, sys.stderr = self._streams
 
 
 # -- the batch ---------------------------------------------------------------------------------------

@@ -251,3 +251,36 @@ def test_a_submission_that_cannot_be_snapshotted_earns_nothing_and_is_tried_agai
     assert result.graded == 1 and result.broken == []
     db = sqlite3.connect(tmp_path / "out" / "_staff" / "gradebook.sqlite")
     assert db.execute("SELECT state FROM submissions").fetchall() == [("failed",)]  # not reused by the next run
+
+
+def test_a_stopped_inline_batch_prints_to_its_own_streams_while_the_abandoned_grading_still_captures(monkeypatch):
+    import contextlib
+    import sys
+    import threading
+
+    from grader import batch as batch_module
+    from grader.batch import InlineEngine
+
+    grading, release = threading.Event(), threading.Event()
+
+    def stuck(path, problems, config, seeds=None):
+        # As a claim session does while claims run: the process's stdout and stderr point at a buffer.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            grading.set()
+            release.wait(30)
+        return Report("alice", "grade", "module")
+
+    monkeypatch.setattr(batch_module, "STOP_WAIT_S", 0.2)
+    own = (sys.stdout, sys.stderr)
+    engine = InlineEngine(RunConfig("grade", ("seq2seq_translation",), SandboxConfig(use_bwrap=False), ""), stuck)
+    try:
+        task = Task("alice", snapshot.Snapshot("alice", "folder"), ("seq2seq_translation",), SeedTable(()))
+        engine.submit(task)
+        assert grading.wait(30)
+        assert sys.stderr is not own[1]  # the stop comes while the grading thread captures
+        assert engine.next_done(lambda: True) is None
+        engine.close(stopping=True)
+        assert (sys.stdout, sys.stderr) == own  # so "stopped by ..." reaches the TA
+    finally:
+        release.set()
+        sys.stdout, sys.stderr = own
