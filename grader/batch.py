@@ -190,8 +190,8 @@ class InlineEngine:
     """Grades tasks one by one in this process (--jobs 1): the same tasks and results as on Dask.
 
     The grading runs in one long-lived daemon thread, as it does in a Dask worker's thread, so that a signal
-    reaches the main thread at once and a stopped batch never waits for the submission in progress (its
-    sandbox dies with this process). One thread for the whole batch, with one SubmissionGrader, so that its
+    reaches the main thread at once and a stopped batch waits only moments for the submission in progress
+    (its sandbox is killed by the stop). One thread for the whole batch, with one SubmissionGrader, so that its
     zygote (tied to the thread that started it) and pytest session serve every submission.
     """
 

@@ -122,6 +122,7 @@ class DaskEngine:
                         signal.signal(signal.SIGINT, previous)
                 self.client = Client(self.cluster, set_as_default=False)
                 self.name = f"dask local cluster, {n} worker(s)"
+        self.plugin = plugin
         try:
             self.client.register_plugin(GraderPlugin(config, plugin, grade, embedded=not scheduler), name=plugin)
         except Exception as exc:  # raised on a worker (no bwrap there, a broken problem): nothing can be graded
@@ -191,6 +192,14 @@ class DaskEngine:
             if self._futures:
                 with contextlib.suppress(Exception):  # the cluster may be going already
                     self.client.cancel(list(self._futures.values()), force=True)
+            if self.cluster is None and not stopping:
+                # Workers of a cluster at --scheduler outlive the batch: their plugin's zygotes and pytest
+                # sessions are ended now, not left holding memory until the worker stops.
+                try:
+                    self.client.unregister_worker_plugin(self.plugin)
+                except Exception as exc:  # raised on a worker, or the cluster going: said, and nothing is lost
+                    print(f"note: the grader's sessions on the cluster's workers end only when they stop "
+                          f"({type(exc).__name__}: {exc})", file=sys.stderr)
             self.client.close(timeout=5 if stopping else 10)
         finally:
             if self.cluster is not None:
