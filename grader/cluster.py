@@ -24,6 +24,19 @@ from grader.pipeline import STOPPED, RunConfig
 from grader.sandbox import SandboxConfig, Worker, self_test
 
 
+def worker_config() -> dict:
+    """Dask's settings for the embedded cluster's workers: the usual ones, without the statistical profiler.
+
+    The profiler samples every worker's threads every 10 ms for a dashboard nobody opens here; on a
+    machine whose cores the workers share with their sandboxes, that is CPU taken from grading. (A Nanny
+    replaces whole top-level sections of the config it is given, hence the whole `distributed` section.)
+    """
+    import dask.config
+
+    return {"distributed": dask.config.merge(dask.config.get("distributed"),
+                                             {"worker": {"profile": {"enabled": False}}})}
+
+
 class GraderPlugin(WorkerPlugin):
     """Sets a SubmissionGrader up once on each Dask worker (and on workers that join later), closed at its end.
 
@@ -40,12 +53,14 @@ class GraderPlugin(WorkerPlugin):
         self.grader: SubmissionGrader | None = None
 
     def setup(self, worker):
-        """Load the problems on the worker, and check that its sandbox works (a node without bwrap is refused)."""
+        """Load the problems, check the sandbox (a node without bwrap is refused), start the zygote."""
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (the cluster stopping, an admin's kill) kills this worker's sandboxes first, then the worker
             # at once: an exception would be caught, mid-claim, by pytest as a failed check.
             signal.signal(signal.SIGTERM, _stop_now)
-        if self.config.sandbox.use_bwrap:
+        if self.config.sandbox.use_bwrap and not self.embedded:
+            # A node of a cluster must prove its sandbox; the embedded workers run on the machine whose
+            # sandbox `grader grade` tested a moment ago, and a second test each would only delay the start.
             self_test(SandboxConfig(use_bwrap=True))
         self.grader = SubmissionGrader(self.config, self.grade)
         # Here, in the worker's event-loop thread (it lasts as long as the worker), not in a task's thread:
@@ -106,8 +121,10 @@ class DaskEngine:
             else:
                 n = jobs or os.cpu_count() or 1
                 gpu = config.sandbox.gpu
+                settings = worker_config()
                 workers = {f"local-{i}": {"cls": Nanny, "options": {
                     "nthreads": 1, "host": "127.0.0.1", "memory_limit": 0, "silence_logs": logging.ERROR,
+                    "config": settings,
                     # One GPU worker: timed parts queue for it instead of sharing the GPU.
                     "resources": {"GPU": 1} if gpu and i == 0 else {}}} for i in range(n)}
                 # Ctrl-C in a terminal reaches the whole process group: the workers, started while SIGINT is
