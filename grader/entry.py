@@ -37,7 +37,8 @@ def early_zygote(argv: list[str]):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the `grader` command."""
+    """Run the `grader` command (on `sys.argv` when `argv` is None, as the installed command does)."""
+    as_command = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     early = early_zygote(argv)
     gc.disable()  # the imports below make many objects and no garbage: collecting meanwhile is wasted time
@@ -51,9 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if early is not None:
             early[1].close()  # idempotent: closed already by the check's session when it took it
-    if argv and argv[0] == "check":
+    if as_command and argv and argv[0] == "check":
         # Everything a check opened is closed by now; the interpreter's teardown of sympy, pytest and the
-        # problems' modules would only add a fifth of a second to every check.
+        # problems' modules would only add a fifth of a second to every check. Only as the command: a
+        # caller that passed its own argv (a test, say) lives on after the check.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
