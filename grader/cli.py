@@ -4,28 +4,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-import traceback
 from pathlib import Path
 
 from grader import github
+from grader.batch import Batch, BatchOptions, through_groups
 from grader.config import CourseConfig, load_config
-from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
-from grader.load import student_id
-from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_groups, sheet_lines,
-                           sheet_path, unlisted_rows, write_sheet)
+from grader.errors import GraderError, SandboxUnavailable, did_you_mean
+from grader.gradebook import DATABASE, Gradebook, OutLock, format_history
+from grader.manual import SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_groups, sheet_path
 from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
-from grader.pipeline import GradingSession, RunConfig, StopRequest, grade_many, load_problems, submissions_in
+from grader.pipeline import GradingSession, RunConfig, StopRequest, load_problems, submissions_in
 from grader.problem import discover, listing, select
 from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
 from grader.seal import in_student_package
 from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.staff.groups import answer_groups, key_points_of
-from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
-from grader.store import load_reports, save_reports
+from grader.store import load_reports
 
+LIST_UP_TO = 50  # a bigger batch prints no line per student: grades.csv and summary.html have them
+LIST_NOT_GRADED = 20  # names of students a stopped batch did not reach
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
                 "Use this only for code you trust.")
 
@@ -109,10 +108,6 @@ def cmd_grade(args) -> int:
             return stop.exit_status
 
 
-def _progress(report, done: int, total: int) -> None:
-    print(f"graded {report.student} ({done} of {total})", file=sys.stderr, flush=True)
-
-
 def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
     check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
@@ -127,8 +122,9 @@ def _grade_batch(args, stop: StopRequest) -> int:
               "(set it so students cannot predict hidden inputs).", file=sys.stderr)
         secret = "hw7-default-secret"
     sandbox = SandboxConfig(use_bwrap=not args.no_sandbox, limits=course.limits, gpu=args.gpu)
-    if args.gpu:
+    if args.gpu and not args.scheduler:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
+        # (On a cluster the GPU is a worker's: parts that find no GPU worker wait for one instead.)
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
     config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
     paths = submissions_in(Path(args.dir))
@@ -138,82 +134,46 @@ def _grade_batch(args, stop: StopRequest) -> int:
     if stop.requested:
         print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
         return stop.exit_status
-    start = time.perf_counter()
-    batch = grade_many(paths, config, jobs=args.jobs, stop=stop, on_graded=_progress)
-    reports = list(batch.reports)
-    if batch.stopped_by and not reports:
-        print(f"stopped by {batch.stopped_by} before any submission was graded; nothing written", file=sys.stderr)
-        return stop.exit_status
     out = Path(args.out)
-    save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
-    problems = load_problems(config.problems, course)
-    groups = answer_groups(reports, key_points_of(problems), sheet_groups(sheet_path(out)))
-    # A batch stopped by a signal is written as fast as can be: its similarity report waits for a full run.
-    similar_ok = True if batch.stopped_by else similarity_page(
-        paths, reports, problems, out, Path(args.template) if args.template else DEFAULT_TEMPLATE)
-    reports, sheet_ok = with_sheet(reports, out, groups)
-    write_outputs(reports, out, groups)
-    took = time.perf_counter() - start
-    broken = [r.student for r in reports if r.needs_staff]
-    for r in reports:
-        flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
-        print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv; "
-          f"hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
+    options = BatchOptions(scheduler=args.scheduler, jobs=args.jobs, force=args.force,
+                           command=" ".join(["grader", *sys.argv[1:]]) if sys.argv[1:] else "grader grade",
+                           template=Path(args.template) if args.template else None)
+    result = Batch(paths, config, out, options, stop=stop).run()
+    reports = result.reports
+    if result.stopped and not reports:
+        print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
+    if len(reports) <= LIST_UP_TO:
+        for r in reports:
+            flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
+            print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
+    skipped = f"; {result.skipped} skipped, already graded with the same submission, checks and config " \
+              "(--force regrades them)" if result.skipped else ""
+    print(f"graded {result.graded} submission(s) in {result.seconds:.1f}s on {result.engine}{skipped} -> {out}/ "
+          f"(summary.html, grades.csv; hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
     if args.before_due:
         print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
               "--before-due after the deadline to include it")
-    if batch.stopped_by:
-        left = ", ".join(student_id(p) for p in batch.not_graded)
-        print(f"stopped by {batch.stopped_by}: wrote the {len(reports)} submission(s) graded so far to {out}/"
-              + (f"; not graded: {left}" if left else ""), file=sys.stderr)
+    if result.stopped:
+        left = result.not_graded
+        names = ", ".join(left[:LIST_NOT_GRADED]) + (f" and {len(left) - LIST_NOT_GRADED} more"
+                                                      if len(left) > LIST_NOT_GRADED else "")
+        print(f"stopped by {stop.name}: wrote the {len(reports)} submission(s) graded so far to {out}/"
+              + (f"; not graded: {names}; run the same command again to grade the rest" if left else ""),
+              file=sys.stderr)
         return stop.exit_status
-    if broken:
-        print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
-              f"see {staff_dir(out)}/<student>/staff.txt)", file=sys.stderr)
-        return 2
-    return 0 if sheet_ok and similar_ok else 2
-
-
-def similarity_page(paths: list[Path], reports: list, problems, out: Path, template: Path) -> bool:
-    """Write OUT/_staff/similarity.html for the batch; False (with the traceback on stderr) when it failed."""
-    try:
-        found = write_similarity(paths, reports, out, template, statements_of(problems))
-    except Exception:  # a bug in the staff report must not lose the grades, which are written next; exit 2 says so
-        print(f"grader: the similarity report failed; the grades are unaffected:\n{traceback.format_exc()}",
+    status = 0 if result.sheet_ok and result.similarity_ok else 2
+    if result.needs_gpu:
+        print(f"{len(result.needs_gpu)} submission(s) have parts timed on a GPU and no GPU worker took them: "
+              "start a worker with `--resources GPU=1` and run again (only those are regraded)", file=sys.stderr)
+        status = 2
+    if result.broken:
+        more = f" and {len(result.broken) - LIST_NOT_GRADED} more" if len(result.broken) > LIST_NOT_GRADED else ""
+        print(f"the grader itself failed on: {', '.join(result.broken[:LIST_NOT_GRADED])}{more} (checks that could "
+              f"not run scored 0; see {staff_dir(out)}/<student>/staff.txt; the next run grades them again)",
               file=sys.stderr)
-        return False
-    print(f"similarity: {len(found.pairs) + found.more} pair(s) to look at -> {out / PAGE} (staff only)")
-    return True
-
-
-def with_sheet(reports: list, out: Path, groups: dict | None = None) -> tuple[list, bool]:
-    """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
-    sheet = sheet_path(out)
-    if not sheet.exists():
-        if any(r.pending_points for r in reports):
-            write_sheet(reports, sheet, groups)
-            print(f"manual parts await a TA: fill in the score column of {sheet}, then run `grader manual {out}`")
-        return reports, True
-    # Never rewritten: the TA's scores live only there.
-    try:
-        scores = read_manual_scores(sheet, reports)
-    except ManualScoresError as exc:
-        print(f"grader: {exc}\nThe results below have no TA scores: fix the sheet, then run `grader manual {out}`.",
-              file=sys.stderr)
-        return reports, False
-    unlisted = unlisted_rows(sheet, reports, groups)
-    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)}")
-    if unlisted:
-        print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
-        print(sheet_lines(unlisted))
-    return [apply_manual(r, scores) for r in reports], True
-
-
-def _through_groups(scores) -> str:
-    """' (N through group rows)' when some scores came from group:N rows, else ''."""
-    n = sum(s.group is not None for s in scores)
-    return f" ({n} through group rows)" if n else ""
+        status = 2
+    return status
 
 
 def course_config(args) -> CourseConfig:
@@ -233,10 +193,16 @@ def cmd_manual(args) -> int:
     # Grouped as graded (the checks' hints are in those reports), with the sheet's group numbers kept.
     groups = answer_groups(reports, key_points_of(load_problems()), sheet_groups(sheet))
     reports = [apply_manual(r, scores) for r in reports]
-    write_outputs(reports, out, groups)
+    with OutLock(out, "grader manual"):  # never beside a `grader grade` writing the same folder
+        book = Gradebook.of(out)
+        try:
+            book.record_ta_scores(scores, "grader manual")
+        finally:
+            book.close()
+        write_outputs(reports, out, groups)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
-    print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)} -> {out}/ "
+    print(f"applied {len(scores)} TA score(s) from {sheet}{through_groups(scores)} -> {out}/ "
           "(results.json, report.html, summary.html, grades.csv)")
     return 0
 
@@ -250,6 +216,25 @@ def cmd_assign(args) -> int:
         return 2
     built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
     print(built.describe())
+    return 0
+
+
+def cmd_history(args) -> int:
+    """Show each grading of one student recorded in OUT's gradebook, and what changed between them."""
+    out = Path(args.out)
+    path = staff_dir(out) / DATABASE
+    if not path.is_file():
+        raise GraderError(f"expected a gradebook at {path}, got no such file. Run `grader grade SUBMISSIONS "
+                          f"--out {out}` first.")
+    book = Gradebook(path)
+    try:
+        entries, ta = book.history(args.student)
+        if not entries and not ta:
+            raise GraderError(f"expected a student graded into {out}, got {args.student!r}."
+                              + did_you_mean(args.student, book.students()))
+    finally:
+        book.close()
+    print(format_history(args.student, entries, ta))
     return 0
 
 
@@ -283,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.add_argument("--scheduler", help="grade on the Dask cluster at this address (tcp://HOST:PORT) instead of "
+                                       "an embedded local cluster")
+    g.add_argument("--force", action="store_true",
+                   help="regrade every submission, even those the gradebook holds with the same hashes")
     g.add_argument("--before-due", action="store_true",
                    help="grading before the deadline: reports leave out after-due-date feedback and accepted answers")
     g.add_argument("--template", help="the code handed out to students, left out of the similarity report "
@@ -299,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--zip", action="store_true", help="also write DIST.zip (for an LMS)")
     a.add_argument("--force", action="store_true", help="replace what DIST holds (a .git folder in it is kept)")
     a.set_defaults(func=cmd_assign)
+    h = sub.add_parser("history", help="each grading of one student in OUT's gradebook, and what changed")
+    h.add_argument("student", help="the student's id (their folder name in OUT)")
+    h.add_argument("--out", required=True, help="the --out folder of `grader grade`")
+    h.set_defaults(func=cmd_history)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

@@ -3,29 +3,22 @@
 Each stage's outcome is kept as a value (`Outcome`), so a stage that fails
 becomes a line in the report, never a lost grade or a stopped batch.
 
-A batch (`grade_many`) runs in a pool of spawned processes. SIGINT or SIGTERM
-(`StopRequest`) stops it within moments: the pool's processes are terminated,
-each killing its sandboxes first, and the reports finished so far are returned.
+Many submissions are grader/batch.py's business (Dask workers, the gradebook);
+`StopRequest` is what SIGINT and SIGTERM set while a batch runs.
 
 A `GradingSession` grades submission after submission in one process and keeps
 what a fresh start would pay for again: a sandbox zygote that has imported the
 heavy libraries (`grader.zygote`) and one collected pytest session per problem
-set (`run_checks.ClaimSession`). Each pool process has one; without one,
-`grade_submission` starts fresh.
+set (`run_checks.ClaimSession`). Each batch worker has one (grader/batch.py's
+`SubmissionGrader`); without one, `grade_submission` starts fresh.
 """
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
-import os
 import signal
-import sys
 import tempfile
 import threading
-import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from grader.collect import Answers, free_responses
 from grader.config import CourseConfig
@@ -34,7 +27,7 @@ from grader.extract import extract_answers
 from grader.load import load, student_id
 from grader.model import CHECK_BROKEN, NOT_ANSWERED, Outcome, Report, Status
 from grader.problem import Problem, discover, select
-from grader.run_checks import ClaimSession, Seeds, claims_of, run_claims, validate
+from grader.run_checks import ClaimSession, Seeds, SeedTable, claims_of, run_claims, validate
 from grader.sandbox import Limits, ProcessLauncher, SandboxConfig, Worker
 from grader.score import not_answered_results, score, settle
 from grader.zygote import ZygoteLauncher, preload_for
@@ -142,10 +135,11 @@ class GradingSession:
         """Start what grading these problems needs (the zygote imports while the caller does other work)."""
         self.launcher(config.sandbox, problems)
 
-    def grade(self, path: Path, problems: tuple[Problem, ...], config: RunConfig) -> Report:
+    def grade(self, path: Path, problems: tuple[Problem, ...], config: RunConfig,
+              seeds: Seeds | SeedTable | None = None) -> Report:
         """Grade one submission, as `grade_submission` does, with this session's zygote and pytest sessions."""
         with self._lock:
-            return grade_submission(path, problems, config, session=self)
+            return grade_submission(path, problems, config, session=self, seeds=seeds)
 
     def close(self) -> None:
         """Stop the zygotes and end the pytest sessions."""
@@ -169,11 +163,12 @@ class GradingSession:
 
 
 def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfig,
-                     session: GradingSession | None = None) -> Report:
+                     session: GradingSession | None = None, seeds: Seeds | SeedTable | None = None) -> Report:
     """Grade one submission folder or .zip through every stage; always returns a Report.
 
     With `session`, workers come from its zygote and claims run in its pytest session;
-    without, a fresh worker process and a pytest session of its own.
+    without, a fresh worker process and a pytest session of its own. `seeds` replaces the
+    seeds derived from `config.secret` (a batch worker gets a table, never the secret).
     """
     student = student_id(path)
     titles = tuple((p.name, p.title) for p in problems)
@@ -187,7 +182,8 @@ def grade_submission(path: Path, problems: tuple[Problem, ...], config: RunConfi
         extracted = Outcome.of("extract", lambda: extract_answers(loaded.value, problems))
         sub = extracted.value if extracted.ok else loaded.value
         answers = Answers(sub, config.sandbox, session.launcher(config.sandbox, problems) if session else None)
-        seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
+        if seeds is None:
+            seeds = Seeds(config.secret, sub.student) if config.mode == "grade" else Seeds.public()
         # The claim session (collected, warmed up) before the worker: the first time, while the zygote imports.
         claims = session.claims(problems, config.hidden) if session else None
         collected = Outcome.of("collect", answers.start, catch=(GraderError,))
@@ -229,24 +225,6 @@ def submissions_in(folder: Path) -> list[Path]:
                   if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix.lower() == ".zip"))
 
 
-def _grade_one(args, session: GradingSession | None = None) -> Report:
-    path, names, config = args
-    problems = load_problems(names, config.course)
-    try:
-        if session is None:
-            return grade_submission(path, problems, config)
-        return session.grade(path, problems, config)
-    except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
-        why = f"not graded: the grader crashed on this submission ({type(exc).__name__}: {exc})"
-        return nothing_earned(student_id(path), problems, config, kind="grader_error", status=CHECK_BROKEN, why=why,
-                              load_error=why, staff=(traceback.format_exc()[-3000:],))
-
-
-def _grade_indexed(item: tuple, session: GradingSession | None = None) -> tuple[int, Report]:
-    index, args = item
-    return index, _grade_one(args, session)
-
-
 STOPPED = "stopped: the grader was interrupted"
 
 
@@ -254,7 +232,7 @@ class StopRequest:
     """SIGINT and SIGTERM while `grader grade` runs: the first one is recorded and kills this process's sandboxes.
 
     The handler never raises, so no stage is cut in the middle: the batch loop sees `requested` and
-    winds down (terminating the pool), and whatever the command writes after it is written whole.
+    winds down (stopping its workers), and whatever the command writes after it is written whole.
     Install it with `with StopRequest() as stop:` in the main thread.
     """
 
@@ -292,153 +270,6 @@ class StopRequest:
     def exit_status(self) -> int:
         """The shell's status for a process ended by the signal: 130 for SIGINT, 143 for SIGTERM."""
         return 128 + (self.signum or 0)
-
-
-def _pool_process_started() -> None:
-    """In each pool process: Ctrl-C is the parent's to handle; SIGTERM ends the process, its sandboxes first."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _pool_process_stop)
-
-
-def _pool_process_stop(signum, frame) -> None:
-    Worker.kill_live(STOPPED)
-    # At once, from wherever it was: an exception would be caught by pytest, running the claims, as a failure.
-    os._exit(128 + signum)
-
-
-def _serve(conn) -> None:
-    """A pool process's loop: grade each (index, work) received on `conn` and send back (index, report).
-
-    One `GradingSession` serves every submission the process grades (one zygote, one pytest session).
-    """
-    _pool_process_started()
-    session = GradingSession()
-    try:
-        while True:
-            try:
-                item = conn.recv()
-            except EOFError:  # the parent is gone
-                return
-            if item is None:
-                return
-            conn.send(_grade_indexed(item, session))
-    finally:
-        session.close()
-        for note in session.notes:
-            print(f"note: {note}", file=sys.stderr)
-
-
-class _Pool:
-    """`jobs` spawned processes, each with its own pipe: killing one can leave no lock held, so none can hang us.
-
-    (multiprocessing.Pool shares a queue lock between its processes; one killed while waiting for work,
-    by a SIGTERM sent to the whole process group, leaves it held and `terminate()` waits forever.)
-    """
-
-    def __init__(self, jobs: int):
-        # Spawned, not forked: the parent may hold torch's thread pools, which do not survive a fork.
-        self._context = multiprocessing.get_context("spawn")
-        self.processes: dict = {}  # connection -> process
-        for _ in range(jobs):
-            self.start_one()
-
-    def start_one(self):
-        """Start one more process; its connection."""
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(theirs,), daemon=True)
-        # SIGINT is ignored while the process starts, so that it inherits that before it can run our
-        # handler; a Ctrl-C in these few milliseconds is lost rather than printed as a child's traceback.
-        main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-        try:
-            process.start()
-        finally:
-            if main:
-                signal.signal(signal.SIGINT, previous)
-        theirs.close()
-        self.processes[ours] = process
-        return ours
-
-    def retire(self, conn) -> None:
-        """Forget a process whose pipe closed (it died)."""
-        self.processes.pop(conn).join(timeout=5)
-        conn.close()
-
-    def close(self, kill: bool) -> None:
-        """End every process: ask them to finish (all work done), or terminate them, sandboxes first."""
-        for conn, process in self.processes.items():
-            if kill:
-                process.terminate()
-            else:
-                try:
-                    conn.send(None)
-                except OSError:
-                    pass
-        for conn, process in self.processes.items():
-            process.join(timeout=5)
-            if process.is_alive():  # stuck: bwrap's --die-with-parent takes its sandbox down with it
-                process.kill()
-                process.join()
-            conn.close()
-        self.processes = {}
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What `grade_many` graded: the reports in submission order, and the signal that stopped it, if one did."""
-
-    reports: tuple[Report, ...]
-    not_graded: tuple[Path, ...] = ()
-    stopped_by: str = ""  # "SIGINT" or "SIGTERM" when a stop request cut the batch short
-
-
-def grade_many(paths: list[Path], config: RunConfig, jobs: int | None = None, stop: StopRequest | None = None,
-               on_graded: Callable[[Report, int, int], None] | None = None) -> Batch:
-    """Grade many submissions, `jobs` at a time (default: one per core), each in a pool process.
-
-    `on_graded(report, done, total)` is called as each one finishes. When `stop` is requested, the
-    pool's processes are terminated at once (each kills its sandboxes) and the batch holds what was done.
-    A pool process that dies (the grader's own crash) costs its submission a "grader crashed" report.
-    """
-    problems = load_problems(config.problems, config.course)  # fail fast on a broken problem, before any student
-    todo = list(enumerate((p, config.problems, config) for p in paths))
-    done: dict[int, Report] = {}
-    if not todo:
-        return Batch(())
-    pool = _Pool(max(1, min(jobs or os.cpu_count() or 1, len(todo))))
-    busy: dict = {}  # connection -> index of the submission it grades
-
-    def give(conn) -> None:
-        if todo:
-            item = todo.pop(0)
-            conn.send(item)
-            busy[conn] = item[0]
-
-    try:
-        for conn in list(pool.processes):
-            give(conn)
-        while busy and not (stop and stop.requested):
-            for conn in multiprocessing.connection.wait(list(busy), timeout=0.2):  # short: a stop is seen at once
-                index = busy.pop(conn)
-                try:
-                    _, report = conn.recv()
-                except (EOFError, OSError):
-                    if stop and stop.requested:  # killed by the same signal: not a crash
-                        break
-                    pool.retire(conn)
-                    why = "not graded: the grader's process for this submission died"
-                    report = nothing_earned(student_id(paths[index]), problems, config, kind="grader_error",
-                                            status=CHECK_BROKEN, why=why, load_error=why, staff=(why,))
-                    conn = pool.start_one()
-                done[index] = report
-                if on_graded is not None:
-                    on_graded(report, len(done), len(paths))
-                give(conn)
-    finally:
-        pool.close(kill=len(done) < len(paths))  # stopped, or a grader error: no process may outlive the batch
-    reports = tuple(done[i] for i in sorted(done))
-    return Batch(reports, tuple(p for i, p in enumerate(paths) if i not in done),
-                 stop.name if stop is not None else "")
 
 
 def grade_path(path: Path, mode: str = "grade", problems: tuple = (), use_bwrap: bool = True,

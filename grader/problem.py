@@ -52,6 +52,7 @@ class Part:
     claim_scale: float = 1.0  # a course config's points over the declared points: each claim's points are scaled
     optional: bool = False  # extra credit: not in the maximum; not attempting it is never a failed check
     shared_points: float = 0.0  # points a course gave a part declared with 0: shared equally by its claims
+    gpu: bool = False  # timed on a GPU when grading with --gpu: a batch sends it to a worker with the GPU resource
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -7,6 +7,7 @@ or, before the due date, an after-due check's feedback; those go to the staff fi
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import jinja2
@@ -185,8 +186,55 @@ def render_manual(reports: list[Report], groups: dict | None = None) -> str | No
                                                       pending=sum(q["pending"] for q in questions))
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a temporary file renamed over it), so a killed run leaves no half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 MANUAL_PAGE = "manual.html"
 STAFF_NOTES = "staff.txt"
+
+
+def write_student(report: Report, out: Path) -> None:
+    """Write one student's files: the handed-back folder (results.json, report.html, a chat's transcript.html)
+    and the staff notes (OUT/_staff/<student>/staff.txt, when there are any)."""
+    d = student_dir(out, report.student)
+    d.mkdir(parents=True, exist_ok=True)
+    results, page = HANDED_BACK
+    write_text(d / results, json.dumps(results_json(report), indent=2))
+    write_text(d / page, render_html(report))
+    write_transcript(report, d / TRANSCRIPT_PAGE, STATUS_WORDS)  # a chat submission: the chat, marked
+    for name in OLD_STAFF_FILES:  # left in the student's folder by an older grader: never hand them back
+        (d / name).unlink(missing_ok=True)
+    staff = list(report.staff_notes) + withheld_messages(report)
+    notes = staff_student_dir(out, report.student) / STAFF_NOTES
+    if staff or report.output:
+        write_text(notes, "\n\n".join(staff + ([f"Output of the submission:\n{report.output}"] if report.output else [])))
+    else:
+        notes.unlink(missing_ok=True)  # from an earlier grading of this student: no longer true
+
+
+def write_batch(reports: list[Report], out: Path, groups: dict | None = None) -> None:
+    """Write the batch's files: summary.html and grades.csv, and the staff's manual.html when there are manual parts.
+
+    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    # `grader grade` writes the similarity page before this; the summary links it while it is there.
+    similarity = SIMILARITY_PAGE.as_posix() if (out / SIMILARITY_PAGE).is_file() else None
+    write_text(out / "summary.html", render_summary(reports, similarity))
+    manual = render_manual(reports, groups)
+    page = staff_dir(out) / MANUAL_PAGE
+    if manual is not None:
+        write_text(page, manual)
+    else:
+        page.unlink(missing_ok=True)
+    tmp = out / ".grades.csv.tmp"
+    write_grades_csv(reports, tmp)
+    os.replace(tmp, out / "grades.csv")
 
 
 def write_outputs(reports: list[Report], out: Path, groups: dict | None = None) -> None:
@@ -196,33 +244,8 @@ def write_outputs(reports: list[Report], out: Path, groups: dict | None = None) 
     """
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:
-        d = student_dir(out, r.student)
-        d.mkdir(parents=True, exist_ok=True)
-        results, page = HANDED_BACK
-        (d / results).write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
-        (d / page).write_text(render_html(r), encoding="utf-8")
-        write_transcript(r, d / TRANSCRIPT_PAGE, STATUS_WORDS)  # a chat submission: the chat, marked
-        for name in OLD_STAFF_FILES:  # left in the student's folder by an older grader: never hand them back
-            (d / name).unlink(missing_ok=True)
-        staff = list(r.staff_notes) + withheld_messages(r)
-        notes = staff_student_dir(out, r.student) / STAFF_NOTES
-        if staff or r.output:
-            notes.parent.mkdir(parents=True, exist_ok=True)
-            notes.write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
-                             encoding="utf-8")
-        else:
-            notes.unlink(missing_ok=True)  # from an earlier grading of this student: no longer true
-    # `grader grade` writes the similarity page before this; the summary links it while it is there.
-    similarity = SIMILARITY_PAGE.as_posix() if (out / SIMILARITY_PAGE).is_file() else None
-    (out / "summary.html").write_text(render_summary(reports, similarity), encoding="utf-8")
-    manual = render_manual(reports, groups)
-    page = staff_dir(out) / MANUAL_PAGE
-    if manual is not None:
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(manual, encoding="utf-8")
-    else:
-        page.unlink(missing_ok=True)
-    write_grades_csv(reports, out / "grades.csv")
+        write_student(r, out)
+    write_batch(reports, out, groups)
 
 
 def console_table(report: Report, color: bool = False) -> str:

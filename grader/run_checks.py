@@ -54,6 +54,25 @@ class Seeds:
         return cls("public", "public")
 
 
+@dataclass(frozen=True)
+class SeedTable:
+    """Seeds computed ahead, one per (problem, claim): what a batch sends to a worker instead of the secret."""
+
+    seeds: tuple[tuple[str, str, int], ...]  # ((problem, claim function, seed), ...)
+
+    def seed(self, problem: str, claim: str) -> int:
+        """The seed of one claim; a KeyError (a broken check, never credit) for a claim the table lacks."""
+        for p, c, value in self.seeds:
+            if (p, c) == (problem, claim):
+                return value
+        raise KeyError(f"no seed was sent for {problem}.{claim}")
+
+    @classmethod
+    def of(cls, seeds: "Seeds", problems: tuple[Problem, ...]) -> "SeedTable":
+        """Every claim's seed of `problems` under `seeds`."""
+        return cls(tuple((p.name, fn, seeds.seed(p.name, fn)) for p in problems for fn, _ in claims_of(p)))
+
+
 def _claims_in(module) -> list[tuple[str, Claim]]:
     found = [(name, obj.__claim__) for name, obj in vars(module).items()
              if inspect.isfunction(obj) and isinstance(getattr(obj, "__claim__", None), Claim)]

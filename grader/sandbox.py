@@ -308,14 +308,25 @@ class Worker:
     # moments (`kill_live`), from a signal handler that holds no reference to them. Process state by nature,
     # like the signal handlers themselves; weak, so that it keeps nothing alive.
     _live: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+    # Set by the first `kill_live`: the process is stopping, so a worker started after it (by a grading thread
+    # that has not seen the stop yet, restarting the one just killed) is killed at once, never left to run.
+    _stopped_for: str | None = None
 
     @classmethod
     def kill_live(cls, reason: str) -> int:
-        """Kill every worker of this process that is still running; how many there were."""
+        """Kill every worker of this process that is still running, and any started later; how many there were."""
+        Worker._stopped_for = Worker._stopped_for or reason
         workers = list(cls._live)
         for w in workers:
             w.kill(reason)
         return len(workers)
+
+    @staticmethod
+    def track(worker: "Worker") -> None:
+        """Count `worker` among the live ones (killed at once if the process is stopping)."""
+        Worker._live.add(worker)
+        if Worker._stopped_for is not None:
+            worker.kill(Worker._stopped_for)
 
     def __init__(self, folder: Path, config: SandboxConfig, inputs: Path | None = None):
         self.config = config
@@ -360,7 +371,7 @@ class Worker:
             raise SandboxUnavailable(f"cannot start the sandbox: {exc}") from exc
         for fd in (req_r, rep_w, out_w):
             os.close(fd)
-        Worker._live.add(self)
+        Worker.track(self)
         self._drain = threading.Thread(target=self._drain_output, args=(out_r,), daemon=True)
         self._drain.start()
 

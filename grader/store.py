@@ -6,6 +6,7 @@ rubrics, so it lives in OUT/_staff/<student>/, never in the folder handed back (
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -52,16 +53,40 @@ def report_from_json(data: dict) -> Report:
     return Report(**data)
 
 
+def report_path(out: Path, student: str) -> Path:
+    """Where a student's report.json lives in an --out folder (staff only: OUT/_staff/<student>/)."""
+    return staff_student_dir(out, student) / REPORT_FILE
+
+
+def save_report(report: Report, out: Path, data: dict | None = None) -> None:
+    """Write `out/_staff/<student>/report.json` (whole or not at all: a killed batch leaves no half file).
+
+    `data` is `report_to_json(report)` when the caller has it already.
+    """
+    path = report_path(out, report.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{REPORT_FILE}.tmp")
+    tmp.write_text(json.dumps(data if data is not None else report_to_json(report), indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def save_batch(students: list[str], out: Path) -> None:
+    """Write `out/_staff/batch.json`, naming the students of this batch in order."""
+    # Folders of students graded into `out` by an earlier run stay on disk; the batch file keeps them out of
+    # a later `grader manual`, so that its summary and gradebook are those of this batch.
+    batch = {"format": FORMAT, "students": list(students)}
+    path = staff_dir(out) / BATCH_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{BATCH_FILE}.tmp")
+    tmp.write_text(json.dumps(batch, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def save_reports(reports: list[Report], out: Path) -> None:
     """Write `out/_staff/<student>/report.json` for each report, and `out/_staff/batch.json` naming the batch."""
     for r in reports:
-        d = staff_student_dir(out, r.student)
-        d.mkdir(parents=True, exist_ok=True)
-        (d / REPORT_FILE).write_text(json.dumps(report_to_json(r), indent=1), encoding="utf-8")
-    # Folders of students graded into `out` by an earlier run stay on disk; the batch file keeps them out of
-    # a later `grader manual`, so that its summary and gradebook are those of this batch.
-    batch = {"format": FORMAT, "students": [r.student for r in reports]}
-    (staff_dir(out) / BATCH_FILE).write_text(json.dumps(batch, indent=1), encoding="utf-8")
+        save_report(r, out)
+    save_batch([r.student for r in reports], out)
 
 
 def _read(path: Path, parse, expected: str, remedy: str):

@@ -153,7 +153,7 @@ class ZygoteChild(Worker):
             output = self.close().strip()
             raise SandboxUnavailable(f"the zygote's child did not start: {exc}" + (f"; it printed: {output[:500]}" if output else "")) from exc
         self.proc = ChildProcess(pid, mine)
-        Worker._live.add(self)  # killed with the others when the grader is told to stop
+        Worker.track(self)  # killed with the others when the grader is told to stop
 
     def kill(self, reason: str) -> None:
         """Stop the child and everything it started (its init is pid 1 of their namespace: killing it kills all)."""

@@ -32,7 +32,7 @@ PROBLEM = Problem(
                  KeyPoint("explains what it does", r"\bso\b|because|which|lets|allows|means"),
                  KeyPoint("says why it is interesting", r"interesting|surpris|counter-?intuitive|elegant|I liked"),
              )),
-        Part("train_fast", points=2, kind="function", optional=True,
+        Part("train_fast", points=2, kind="function", optional=True, gpu=True,
              answer="optional function train_fast(train_x, train_y, test_x, budget_s) -> predicted labels"),
     ),
     needs_torch=True,  # train_fast may use torch in the sandbox

@@ -141,3 +141,25 @@ def test_a_stop_during_the_sandbox_self_test_is_not_called_a_broken_sandbox(tmp_
     assert proc.returncode == 143, proc.stderr
     assert "stopped by SIGTERM before any submission was graded; nothing written" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_a_sandbox_started_after_a_stop_signal_is_killed_at_once(tmp_path):
+    # A grading thread that has not seen the stop yet restarts the worker the handler just killed: that one
+    # must not run either (in a process of its own: the stop is for the rest of the process's life).
+    (tmp_path / "answers.py").write_text("x = 1\n")
+    code = ("import sys, time\n"
+            "from pathlib import Path\n"
+            "from grader.sandbox import SandboxConfig, Worker, WorkerDied\n"
+            "Worker.kill_live('stopped: the grader was interrupted')\n"
+            f"w = Worker(Path({str(tmp_path)!r}), SandboxConfig(use_bwrap=False))\n"
+            "start = time.monotonic()\n"
+            "try:\n"
+            "    w.request({'op': 'get', 'name': 'x'}, 30)\n"
+            "except WorkerDied as exc:\n"
+            "    print('died:', exc, f'{time.monotonic() - start:.1f}')\n"
+            "w.close()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    assert proc.returncode == 0, proc.stderr
+    reason, seconds = proc.stdout.rsplit(" ", 1)
+    assert reason == "died: stopped: the grader was interrupted" and float(seconds) < 10, proc.stdout
