@@ -157,6 +157,6 @@ def most_interesting_is_about_100_words(answers):
 
 
 @claim("train_fast", points=2, description="reaches the target accuracy within its time budget")
-def train_fast_reaches_the_target_within_its_budget(answers, seed):
+def train_fast_reaches_the_target_within_its_budget(answers, seed, record_property):
     """train_fast's predictions reach the target accuracy within the budget (time reported beside the reference)."""
-    return grade_train_fast(answers, seed)
+    return grade_train_fast(answers, seed, record=record_property)
