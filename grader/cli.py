@@ -11,9 +11,13 @@ from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
 from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
 from grader.model import CHECK_BROKEN, PASSED, PENDING
-from grader.pipeline import RunConfig, grade_many, grade_submission, load_problems, submissions_in
+from grader.pipeline import RunConfig, grade_submission, load_problems
 from grader.report import console_table, render_html, write_outputs
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
+from grader.sources import batch_sources, grade_sources
+from grader.staff import gradescope
+from grader.staff.roster import keep_roster, kept_roster, read_roster
+from grader.staff.views import write_batch_views
 from grader.store import load_reports, save_reports
 
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -62,8 +66,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files."""
+    """Grade every submission in one or more folders, as one batch, and write the contract's files."""
     course = course_config(args)  # a bad config stops here, before any student is graded
+    roster = read_roster(Path(args.roster), args.canvas_assignment) if args.roster else None  # so does a bad roster
+    if args.per_problem_dirs and args.problem:
+        print("grader: --per-problem-dirs grades each folder on the problem it is named after; "
+              "leave out --problem", file=sys.stderr)
+        return 2
+    sources = batch_sources([Path(d) for d in args.dirs], args.per_problem_dirs,
+                            tuple(p.name for p in load_problems()))
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
@@ -79,23 +90,28 @@ def cmd_grade(args) -> int:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
     config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
-    paths = submissions_in(Path(args.dir))
-    if not paths:
-        print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
+    if not sources:
+        print(f"no submissions found in {', '.join(args.dirs)} (expected folders or .zip files)", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    reports = grade_many(paths, config, jobs=args.jobs)
+    reports = grade_sources(sources, config, jobs=args.jobs)
     out = Path(args.out)
     save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
     reports, sheet_ok = with_sheet(reports, out)
     write_outputs(reports, out)
+    if roster is not None:
+        keep_roster(Path(args.roster), roster, out)
+    elif kept_roster(out) is not None:
+        print(f"using the roster an earlier run kept in {out}/_staff/ (give --roster to replace it)")
+    for line in write_batch_views(reports, out):
+        print(line)
     took = time.perf_counter() - start
     broken = [r.student for r in reports
               if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv)")
+    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (index.html, summary.html, grades.csv)")
     if broken:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
               "see their staff.txt)", file=sys.stderr)
@@ -140,9 +156,30 @@ def cmd_manual(args) -> int:
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
     reports = [apply_manual(r, scores) for r in reports]
     write_outputs(reports, out)
+    for line in write_batch_views(reports, out):
+        print(line)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
     print(f"applied {len(scores)} TA score(s) from {sheet} -> {out}/ (results.json, report.html, summary.html, grades.csv)")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Build the Gradescope autograder zip (staff-only: it holds the hidden checks and the course secret)."""
+    course = course_config(args)
+    problems = load_problems(tuple(args.problem or ()), course)  # a broken problem or config stops here
+    secret = os.environ.get(course.secret_env)
+    if not secret:
+        print(f"grader: {course.secret_env} is not set. The autograder zip carries the course secret (it seeds "
+              f"every student's hidden inputs): export {course.secret_env}='something only staff know' and run "
+              "this again.", file=sys.stderr)
+        return 2
+    names = gradescope.build_zip(Path(args.zip), secret, tuple(args.problem or ()),
+                                 Path(args.config) if args.config else None, before_due=not args.after_due)
+    points = sum(p.points for p in problems)
+    print(f"wrote {args.zip}: {len(names)} files, {len(problems)} problem(s), {points:g} points. Upload it on the "
+          "assignment's Configure Autograder page (Ubuntu 22.04 base image). It holds the hidden checks and the "
+          "course secret: keep it among staff.")
     return 0
 
 
@@ -172,8 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap even where it exists")
     _course_options(c)
     c.set_defaults(func=cmd_check)
-    g = sub.add_parser("grade", help="grade every submission in a folder (TA, CI)")
-    g.add_argument("dir", help="folder holding one folder or .zip per student")
+    g = sub.add_parser("grade", help="grade every submission in one or more folders, as one batch (TA, CI)")
+    g.add_argument("dirs", nargs="+", metavar="DIR", help="folder holding one folder or .zip per student")
+    g.add_argument("--per-problem-dirs", action="store_true",
+                   help="each DIR is named after a problem: grade its submissions on that problem only")
+    g.add_argument("--roster", help="a Canvas gradebook export or a Gradescope roster (CSV): writes grades_canvas.csv")
+    g.add_argument("--canvas-assignment", help='the Canvas column to write, e.g. "HW7 (123456)" '
+                                               "(default: the roster's HW7 column, else a new HW7)")
     g.add_argument("--out", required=True, help="where to write results (created)")
     g.add_argument("--problem", action="append", help="only this problem (repeatable)")
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
@@ -185,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("out", help="the --out folder of `grader grade`")
     m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
     m.set_defaults(func=cmd_manual)
+    e = sub.add_parser("export", help="build a course export: the Gradescope autograder zip")
+    e.add_argument("target", choices=["gradescope"], help="what to build")
+    e.add_argument("zip", help="the zip file to write")
+    e.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    e.add_argument("--after-due", action="store_true",
+                   help="messages may name accepted answers (for regrading after the due date)")
+    _course_options(e)
+    e.set_defaults(func=cmd_export)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

@@ -1,7 +1,11 @@
-"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table."""
+"""Stage 5, report: results.json (Gradescope format), report.html, grades.csv, manual.html, console table.
+
+The class report (summary.html, index.html) is grader/staff/classreport.py's.
+"""
 from __future__ import annotations
 
 import csv
+import html
 import json
 from pathlib import Path
 
@@ -30,26 +34,60 @@ def student_message(check) -> str:
 
 
 def results_json(report: Report) -> dict:
-    """The Gradescope autograder results for one submission."""
+    """The Gradescope autograder results for one submission (the fields of Gradescope's specification that fit)."""
     tests = []
+    numbers = _test_numbers(report)
     for c in report.checks:
-        entry = {"name": c.name, "score": c.score, "max_score": c.points,
-                 "status": "passed" if c.status == "passed" else "failed",
+        entry = {"name": c.name, "number": numbers[(c.problem, c.part, c.claim)], "score": c.score,
+                 "max_score": c.points, "status": "passed" if c.status == "passed" else "failed",
                  "output": student_message(c) or STATUS_WORDS.get(c.status, c.status),
+                 "tags": [c.problem, f"{c.problem}.{c.part}"],
                  "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
         entry["extra_data"] = {"status": c.status, "claim": c.claim}
         if c.status == PENDING:
             entry["output"] = ("Awaiting manual grading by a TA. " + (c.message or "")).strip()
             entry["extra_data"]["pending_manual"] = True
         tests.append(entry)
-    out = {"score": report.score, "max_score": report.max_score, "tests": tests,
-           "output": _overall_output(report),
+    out = {"score": report.score, "max_score": report.max_score,
+           "execution_time": round(sum(o.seconds for o in report.stages)),
+           # The overall output holds import errors and tracebacks (`<module>`): escaped HTML, never read as markup.
+           "output": _overall_html(report), "output_format": "html",
+           # Check messages are plain text with aligned carets under parse errors: shown as written, in <pre>.
+           "test_output_format": "text", "test_name_format": "text",
+           "stdout_visibility": "hidden",  # run_autograder's stdout carries staff notes
+           "tests": tests,
            "extra_data": {"student": report.student, "mode": report.mode, "kind": report.kind,
                           "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed}}
+    board = leaderboard(report)
+    if board:
+        out["leaderboard"] = board
     return out
 
 
-def _overall_output(report: Report) -> str:
+def _test_numbers(report: Report) -> dict:
+    """(problem, part, claim) -> "p.q.c": problem, part and check numbers, for Gradescope's ordering."""
+    problems = [name for name, _ in report.problems] or list(dict.fromkeys(c.problem for c in report.checks))
+    parts: dict[str, list[str]] = {}
+    for p in report.parts:
+        parts.setdefault(p.problem, []).append(p.part)
+    seen: dict[tuple[str, str], int] = {}
+    numbers = {}
+    for c in report.checks:
+        pi = problems.index(c.problem) + 1 if c.problem in problems else len(problems) + 1
+        known = parts.get(c.problem, [])
+        qi = known.index(c.part) + 1 if c.part in known else len(known) + 1
+        seen[(c.problem, c.part)] = seen.get((c.problem, c.part), 0) + 1
+        numbers[(c.problem, c.part, c.claim)] = f"{pi}.{qi}.{seen[(c.problem, c.part)]}"
+    return numbers
+
+
+def leaderboard(report: Report) -> list[dict]:
+    """Gradescope leaderboard entries: what visible checks measured (a hidden check's numbers stay hidden)."""
+    return [{"name": m.name, "value": m.value, "order": m.order}
+            for c in report.checks if c.visibility != "hidden" for m in c.metrics]
+
+
+def _overall_lines(report: Report) -> list[str]:
     lines = []
     if report.load_error:
         lines.append(f"The submission could not be loaded: {report.load_error}")
@@ -58,7 +96,20 @@ def _overall_output(report: Report) -> str:
     if report.pending_points:
         lines.append(f"{report.pending_points:g} points await manual grading.")
     lines += list(report.notes)
-    return "\n".join(lines)
+    return lines
+
+
+def _overall_output(report: Report) -> str:
+    return "\n".join(_overall_lines(report))
+
+
+def _overall_html(report: Report) -> str:
+    """The overall output as escaped HTML: one paragraph per note, what follows a note's first line in <pre>."""
+    out = []
+    for item in _overall_lines(report):
+        first, _, rest = item.partition("\n")
+        out.append(f"<p>{html.escape(first)}</p>" + (f"<pre>{html.escape(rest)}</pre>" if rest else ""))
+    return "\n".join(out)
 
 
 def render_html(report: Report) -> str:
@@ -67,20 +118,24 @@ def render_html(report: Report) -> str:
                                                       overall=_overall_output(report))
 
 
-def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
-    """(problem, part) for each part, in declaration order: the columns of the batch views."""
-    return [(p.problem, p.part) for p in reports[0].parts] if reports else []
+def part_columns(reports: list[Report]) -> list[tuple[str, str]]:
+    """(problem, part) for each part, in declaration order: the columns of the batch views.
 
-
-def render_summary(reports: list[Report]) -> str:
-    """The TA's overview of a batch, one row per student."""
-    parts = _part_columns(reports)
-    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS)
+    A batch may grade different problems for different folders (`grade --per-problem-dirs`): the columns
+    are every part any report has, each problem's parts together, problems in first-seen order.
+    """
+    by_problem: dict[str, list[str]] = {}
+    for r in reports:
+        for p in r.parts:
+            parts = by_problem.setdefault(p.problem, [])
+            if p.part not in parts:
+                parts.append(p.part)
+    return [(problem, part) for problem, parts in by_problem.items() for part in parts]
 
 
 def write_grades_csv(reports: list[Report], path: Path) -> None:
     """grades.csv: one row per student, one column per part, totals and pending points."""
-    parts = _part_columns(reports)
+    parts = part_columns(reports)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"])
@@ -99,7 +154,7 @@ def write_grades_csv(reports: list[Report], path: Path) -> None:
 def render_manual(reports: list[Report]) -> str | None:
     """The TA's page for the free responses: per manual part, its rubric and every student's answer; None if none."""
     questions = []
-    for key in _part_columns(reports):
+    for key in part_columns(reports):
         answers, part = [], None
         for r in reports:
             p = next((x for x in r.parts if (x.problem, x.part) == key), None)
@@ -134,7 +189,6 @@ def write_outputs(reports: list[Report], out: Path) -> None:
         if staff or r.output:
             (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
                                          encoding="utf-8")
-    (out / "summary.html").write_text(render_summary(reports), encoding="utf-8")
     manual = render_manual(reports)
     if manual is not None:
         (out / "manual.html").write_text(manual, encoding="utf-8")
