@@ -176,10 +176,17 @@ def cmd_export(args) -> int:
         return 2
     names = gradescope.build_zip(Path(args.zip), secret, tuple(args.problem or ()),
                                  Path(args.config) if args.config else None, before_due=not args.after_due)
-    points = sum(p.points for p in problems)
-    print(f"wrote {args.zip}: {len(names)} files, {len(problems)} problem(s), {points:g} points. Upload it on the "
-          "assignment's Configure Autograder page (Ubuntu 22.04 base image). It holds the hidden checks and the "
-          "course secret: keep it among staff.")
+    manual = [(f"{p.name}.{part.name}", part.points) for p in problems for part in p.parts if part.kind == "manual"]
+    # Part.extra_credit is on its way (optional parts): until then every part counts.
+    auto = sum(part.points for p in problems for part in p.parts
+               if part.kind != "manual" and not getattr(part, "extra_credit", False))
+    print(f"wrote {args.zip}: {len(names)} files, {len(problems)} problem(s). Upload it on the assignment's Configure "
+          "Autograder page (Ubuntu 22.04 base image). It holds the hidden checks and the course secret: keep it "
+          "among staff.")
+    print(f"The autograder scores {auto:g} points. Free responses are scored in Gradescope: add one manually "
+          "graded question for each of these parts:")
+    for key, points in manual:
+        print(f"  {key:<48} {points:g} points")
     return 0
 
 

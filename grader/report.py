@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -33,10 +34,15 @@ def student_message(check) -> str:
     return check.message
 
 
-def results_json(report: Report) -> dict:
-    """The Gradescope autograder results for one submission (the fields of Gradescope's specification that fit)."""
+def results_json(report: Report, manual_elsewhere: bool = False) -> dict:
+    """The Gradescope autograder results for one submission (the fields of Gradescope's specification that fit).
+
+    With `manual_elsewhere` (the Gradescope autograder), free-response parts are scored by TAs in Gradescope's
+    own manual grading: their tests carry no points and the autograder's max_score leaves them out.
+    """
     tests = []
     numbers = _test_numbers(report)
+    manual_points = 0.0
     for c in report.checks:
         entry = {"name": c.name, "number": numbers[(c.problem, c.part, c.claim)], "score": c.score,
                  "max_score": c.points, "status": "passed" if c.status == "passed" else "failed",
@@ -47,11 +53,22 @@ def results_json(report: Report) -> dict:
         if c.status == PENDING:
             entry["output"] = ("Awaiting manual grading by a TA. " + (c.message or "")).strip()
             entry["extra_data"]["pending_manual"] = True
+        if manual_elsewhere and c.part in manual_parts(report, c.problem):
+            manual_points += c.points
+            del entry["score"], entry["max_score"], entry["status"]  # informational: no points, neither passed nor failed
+            found = "" if c.status == PENDING else f" The autograder notes: {student_message(c)}"
+            entry["output"] = (f"Scored by a TA in Gradescope's manual grading ({c.points:g} points, not part of "
+                               f"the autograder's score).{found}")
         tests.append(entry)
-    out = {"score": report.score, "max_score": report.max_score,
+    overall = _overall_html(replace(report, parts=tuple(p for p in report.parts if p.kind != "manual"))
+                            if manual_elsewhere else report)
+    if manual_points:
+        overall = (f"<p>This is the autograder's score; the free responses ({manual_points:g} points) are scored by a "
+                   "TA in Gradescope.</p>" + ("\n" + overall if overall else ""))
+    out = {"score": report.score, "max_score": round(report.max_score - manual_points, 6),
            "execution_time": round(sum(o.seconds for o in report.stages)),
            # The overall output holds import errors and tracebacks (`<module>`): escaped HTML, never read as markup.
-           "output": _overall_html(report), "output_format": "html",
+           "output": overall, "output_format": "html",
            # Check messages are plain text with aligned carets under parse errors: shown as written, in <pre>.
            "test_output_format": "text", "test_name_format": "text",
            "stdout_visibility": "hidden",  # run_autograder's stdout carries staff notes
@@ -62,6 +79,11 @@ def results_json(report: Report) -> dict:
     if board:
         out["leaderboard"] = board
     return out
+
+
+def manual_parts(report: Report, problem: str) -> set[str]:
+    """The names of `problem`'s free-response parts in this report."""
+    return {p.part for p in report.parts if p.problem == problem and p.kind == "manual"}
 
 
 def _test_numbers(report: Report) -> dict:

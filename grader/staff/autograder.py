@@ -116,7 +116,7 @@ def stage(submission: Path, scratch: Path, student: str) -> tuple[Path, tuple[st
 def failure_results(student_message: str, staff: str, report: Report | None = None) -> dict:
     """results.json for a submission that could not be graded: 0, the reason, every test at 0 when known."""
     if report is not None:
-        out = results_json(report)
+        out = results_json(report, manual_elsewhere=True)
     else:
         out = {"score": 0.0, "tests": [], "output_format": "html", "stdout_visibility": "hidden", "extra_data": {}}
     out["output"] = f"<p>{html.escape(student_message)}</p>"
@@ -159,7 +159,7 @@ def grade(root: Path) -> tuple[dict, list[str]]:
         path, notes = stage(root / "submission", Path(scratch), student)
         report = grade_submission(path, problems, config)
     report = replace(report, student=student, notes=tuple(notes) + report.notes)
-    results = results_json(report)
+    results = results_json(report, manual_elsewhere=True)
     results["extra_data"].update(extra)
     lines = staff_lines(report)
     if report.grader_failures or any(c.status == CHECK_BROKEN for c in report.checks):

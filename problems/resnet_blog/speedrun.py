@@ -128,8 +128,8 @@ def grade_train_fast(answers, seed: int, setting: SpeedRun | None = None, record
     labels = as_labels(got, len(data.test_y))
     acc = float(np.mean(labels == data.test_y))
     if record is not None:
-        record("metric", Metric("train_fast time (s)", round(elapsed, 2), "asc"))
-        record("metric", Metric("train_fast accuracy (%)", round(100 * acc, 2), "desc"))
+        record("metric", Metric("train_fast time (s)", elapsed, "asc"))
+        record("metric", Metric("train_fast accuracy (%)", 100 * acc, "desc"))
     report = (
         f"accuracy {100 * acc:.1f} % on {data.name} ({len(data.test_y)} test images; target {100 * setting.target:.0f} %); "
         f"time {elapsed:.1f} s, moving the data included (budget {setting.budget_s:g} s); "
