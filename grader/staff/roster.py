@@ -136,7 +136,8 @@ def _key(value: str) -> str:
 
 def parse_roster(text: str, source: str = "roster", assignment: str | None = None) -> Roster:
     """A Roster from a CSV's text; RosterError naming the columns expected when it is neither format."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    # A byte-order mark (spreadsheets save one) would glue itself to the first column's name.
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     if not rows:
         raise RosterError(f"{source}: expected a roster CSV, got an empty file")
     header = [h.strip() for h in rows[0]]
