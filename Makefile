@@ -34,12 +34,10 @@ check: install
 grade: install
 	$(BIN)/grader grade $(DIR) --out $(OUT)
 
+# One batch: each problem's examples graded on that problem, ids prefixed with the problem's name.
 demo: install
-	@for d in submissions/examples/*/; do \
-	  p=$$(basename $$d); echo "== grading the $$p examples into $(OUT)/$$p"; \
-	  $(BIN)/grader grade $$d --out $(OUT)/$$p --problem $$p || exit $$?; \
-	done
-	@echo "open $(OUT)/<problem>/summary.html"
+	$(BIN)/grader grade submissions/examples/*/ --per-problem-dirs --out $(OUT)
+	@echo "open $(OUT)/index.html"
 
 test:
 	@$(MAKE) --no-print-directory install WITH_BROWSER=1
