@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, check_gradescope_results, need
+from tests.conftest import EXAMPLES, check_gradescope_results
 
 SECRET = "course-secret-for-tests"
 PCA = EXAMPLES / "pca_autoencoder"
