@@ -28,7 +28,15 @@ $(BIN)/.installed: pyproject.toml
 
 install: system-packages $(BIN)/.installed
 
-check: install
+# Without a submission there is nothing to check (and nothing to install for): say how to start.
+check:
+	@if [ ! -e "$(SUB)" ]; then \
+	  echo "make check: there is no submission at $(SUB). Start from the template:" >&2; \
+	  echo "    cp -r submissions/template submissions/mine" >&2; \
+	  echo "then fill in submissions/mine/answers.py and run \`make check\` again." >&2; \
+	  exit 2; \
+	fi
+	@$(MAKE) --no-print-directory install
 	$(BIN)/grader check $(SUB)
 
 grade: install

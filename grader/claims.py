@@ -3,10 +3,17 @@
 A claim is a small pytest function named as a statement about the answer
 (`grad_matches_true_gradient`). It takes the fixtures `answers` (the student's
 answers, fetched through the sandbox) and, if it wants, `rng` (a generator
-seeded per submission and claim) and `seed`. It passes by returning, and fails
-by raising one of the faults in `grader.errors` (`Wrong`, `FormatError`,
-`Partial`, ...); any other exception means the check itself is broken, which
-scores zero and is flagged for the staff, never full credit.
+seeded per submission and claim), `seed`, `reveal` (may a message name an
+accepted answer?) and `pass_note` (call it with a message to show on a pass).
+It passes by returning None, and fails by raising one of the faults in
+`grader.errors` (`Wrong`, `NearMiss`, `FormatError`, `Partial`, ...); any other
+exception, or a return value other than None (`return got == expected`), means
+the check itself is broken, which scores zero and is flagged for the staff,
+never full credit.
+
+A claim that only checks the form of an answer (its type, shape or syntax) is
+worth 0 points: it gates, and the claims that pay raise the same FormatError
+when the form is wrong.
 
 A claim may also take pytest's `record_property` fixture to report what it
 measured, `record_property("metric", Metric("Time (s)", 12.3, "asc"))` (a

@@ -9,10 +9,14 @@ from pathlib import Path
 
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, ManualScoresError, SandboxUnavailable
-from grader.manual import SHEET, apply_manual, read_manual_scores, unlisted_rows, write_sheet
-from grader.model import CHECK_BROKEN, PASSED, PENDING
-from grader.pipeline import RunConfig, grade_submission, load_problems
-from grader.report import console_table, render_html, write_outputs
+from grader.load import student_id
+from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_lines, sheet_path,
+                           unlisted_rows, write_sheet)
+from grader.model import OPTIONAL, PASSED, PENDING
+from grader.outdir import STAFF, staff_dir
+from grader.pipeline import RunConfig, StopRequest, grade_submission, load_problems
+from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
+from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.sources import batch_sources, grade_sources
 from grader.staff import gradescope
@@ -57,7 +61,13 @@ def cmd_check(args) -> int:
     if args.html:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
-    failed = [c for c in report.checks if c.status not in (PASSED, PENDING)]
+        marked = write_transcript(report, transcript_path(Path(args.html)), STATUS_WORDS)
+        if marked is not None:
+            print(f"Your chat, marked: {marked}")
+    # Only required public checks fail the run: an optional part, attempted or not, is extra credit.
+    extra = {(p.problem, p.part) for p in report.parts if p.extra_credit}
+    failed = [c for c in report.checks if c.visibility == "public" and c.status not in (PASSED, PENDING, OPTIONAL)
+              and (c.problem, c.part) not in extra]
     if failed:
         print(f"\n{len(failed)} public check(s) did not pass. Hidden checks run when your TA grades.")
         return 1
@@ -66,8 +76,29 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in one or more folders, as one batch, and write the contract's files."""
+    """Grade every submission in one or more folders, as one batch, and write the contract's files.
+
+    SIGINT or SIGTERM stops it cleanly: every sandbox is killed within moments, the submissions graded so
+    far are written, and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
+    """
+    with StopRequest() as stop:
+        try:
+            return _grade_batch(args, stop)
+        except SandboxUnavailable:
+            if not stop.requested:
+                raise
+            # The self-test's sandbox was killed by the stop request: not a broken sandbox.
+            print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+            return stop.exit_status
+
+
+def _progress(report, done: int, total: int) -> None:
+    print(f"graded {report.student} ({done} of {total})", file=sys.stderr, flush=True)
+
+
+def _grade_batch(args, stop: StopRequest) -> int:
     course = course_config(args)  # a bad config stops here, before any student is graded
+    check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
     roster = read_roster(Path(args.roster), args.canvas_assignment) if args.roster else None  # so does a bad roster
     if args.per_problem_dirs and args.problem:
         print("grader: --per-problem-dirs grades each folder on the problem it is named after; "
@@ -89,12 +120,19 @@ def cmd_grade(args) -> int:
     if args.gpu:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
-    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course)
+    config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
     if not sources:
         print(f"no submissions found in {', '.join(args.dirs)} (expected folders or .zip files)", file=sys.stderr)
         return 2
+    if stop.requested:
+        print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
     start = time.perf_counter()
-    reports = grade_sources(sources, config, jobs=args.jobs)
+    batch = grade_sources(sources, config, jobs=args.jobs, stop=stop, on_graded=_progress)
+    reports = list(batch.reports)
+    if batch.stopped_by and not reports:
+        print(f"stopped by {batch.stopped_by} before any submission was graded; nothing written", file=sys.stderr)
+        return stop.exit_status
     out = Path(args.out)
     save_reports(reports, out)  # as graded, manual parts pending: the sheet is applied on top, now and by `grader manual`
     reports, sheet_ok = with_sheet(reports, out)
@@ -103,25 +141,33 @@ def cmd_grade(args) -> int:
         keep_roster(Path(args.roster), roster, out)
     elif kept_roster(out) is not None:
         print(f"using the roster an earlier run kept in {out}/_staff/ (give --roster to replace it)")
-    for line in write_batch_views(reports, out):
+    for line in write_batch_views(reports, out, complete=not batch.stopped_by):
         print(line)
     took = time.perf_counter() - start
-    broken = [r.student for r in reports
-              if r.kind == "grader_error" or r.grader_failures or any(c.status == CHECK_BROKEN for c in r.checks)]
+    broken = [r.student for r in reports if r.needs_staff]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (index.html, summary.html, grades.csv)")
+    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (index.html, summary.html, grades.csv; "
+          f"hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
+    if args.before_due:
+        print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
+              "--before-due after the deadline to include it")
+    if batch.stopped_by:
+        left = ", ".join(student_id(p) for p in batch.not_graded)
+        print(f"stopped by {batch.stopped_by}: wrote the {len(reports)} submission(s) graded so far to {out}/"
+              + (f"; not graded: {left}" if left else ""), file=sys.stderr)
+        return stop.exit_status
     if broken:
         print(f"the grader itself failed on: {', '.join(broken)} (checks that could not run scored 0; "
-              "see their staff.txt)", file=sys.stderr)
+              f"see {staff_dir(out)}/<student>/staff.txt)", file=sys.stderr)
         return 2
     return 0 if sheet_ok else 2
 
 
 def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
     """Apply OUT's sheet of manual scores to fresh reports, or write the sheet when there is none; (reports, sheet ok)."""
-    sheet = out / SHEET
+    sheet = sheet_path(out)
     if not sheet.exists():
         if any(r.pending_points for r in reports):
             write_sheet(reports, sheet)
@@ -138,7 +184,7 @@ def with_sheet(reports: list, out: Path) -> tuple[list, bool]:
     print(f"applied {len(scores)} TA score(s) from {sheet}")
     if unlisted:
         print(f"{len(unlisted)} pending manual part(s) have no row in {sheet}; add these lines to score them:")
-        print("\n".join(",".join(row) for row in unlisted))
+        print(sheet_lines(unlisted))
     return [apply_manual(r, scores) for r in reports], True
 
 
@@ -151,7 +197,9 @@ def course_config(args) -> CourseConfig:
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
     out = Path(args.out)
-    sheet = Path(args.scores) if args.scores else out / SHEET
+    if not args.scores:
+        check_no_old_sheet(out)
+    sheet = Path(args.scores) if args.scores else sheet_path(out)
     reports = load_reports(out)
     scores = read_manual_scores(sheet, reports)  # the whole sheet is checked before anything is written
     reports = [apply_manual(r, scores) for r in reports]
@@ -177,13 +225,13 @@ def cmd_export(args) -> int:
     names = gradescope.build_zip(Path(args.zip), secret, tuple(args.problem or ()),
                                  Path(args.config) if args.config else None, before_due=not args.after_due)
     manual = [(f"{p.name}.{part.name}", part.points) for p in problems for part in p.parts if part.kind == "manual"]
-    # Part.extra_credit is on its way (optional parts): until then every part counts.
-    auto = sum(part.points for p in problems for part in p.parts
-               if part.kind != "manual" and not getattr(part, "extra_credit", False))
+    auto = sum(part.points for p in problems for part in p.parts if part.kind != "manual" and not part.optional)
+    extra = sum(part.points for p in problems for part in p.parts if part.kind != "manual" and part.optional)
     print(f"wrote {args.zip}: {len(names)} files, {len(problems)} problem(s). Upload it on the assignment's Configure "
           "Autograder page (Ubuntu 22.04 base image). It holds the hidden checks and the course secret: keep it "
           "among staff.")
-    print(f"The autograder scores {auto:g} points. Free responses are scored in Gradescope: add one manually "
+    print(f"The autograder scores {auto:g} points" + (f" (plus {extra:g} extra credit)" if extra else "")
+          + ". Free responses are scored in Gradescope: add one manually "
           "graded question for each of these parts:")
     for key, points in manual:
         print(f"  {key:<48} {points:g} points")
@@ -193,7 +241,8 @@ def cmd_export(args) -> int:
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
     for p in load_problems():
-        print(f"{p.name}: {p.title} ({p.points:g} points)")
+        extra = f" + {p.extra_points:g} extra credit" if p.extra_points else ""
+        print(f"{p.name}: {p.title} ({p.points:g} points{extra})")
         for part in p.parts:
             print(f"  {p.name}.{part.name:<28} {part.points:>4g}  {part.kind:<8} {part.answer}")
     return 0
@@ -228,11 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     g.add_argument("--no-sandbox", action="store_true", help="run student code unconfined (warned)")
     g.add_argument("--gpu", action="store_true", help="pass the GPU's device nodes into the sandbox")
+    g.add_argument("--before-due", action="store_true",
+                   help="grading before the deadline: reports leave out after-due-date feedback and accepted answers")
     _course_options(g)
     g.set_defaults(func=cmd_grade)
     m = sub.add_parser("manual", help="apply a TA's scores for the manual parts to a graded batch")
     m.add_argument("out", help="the --out folder of `grader grade`")
-    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{SHEET})")
+    m.add_argument("--scores", help=f"the TA's sheet (default: OUT/{STAFF}/{SHEET})")
     m.set_defaults(func=cmd_manual)
     e = sub.add_parser("export", help="build a course export: the Gradescope autograder zip")
     e.add_argument("target", choices=["gradescope"], help="what to build")
@@ -255,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     except GraderError as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C where no stop request is installed (`grader check`, say): no traceback
+        print("grader: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from grader import wire
+from grader.counterexamples import python_literal
 from grader.errors import FormatError, GraderError, NotAnswered, StudentCrash, StudentFault
 from grader.model import Submission
 from grader.sandbox import INPUTS_IN_SANDBOX, SandboxConfig, Worker, WorkerDied
-from grader.types import CallableRef, ModuleInfo, Spec, Unsupported, short_repr
+from grader.transcripts.marks import check_verdict
+from grader.types import CallableRef, ModuleInfo, Raised, Spec, Unsupported, short_repr
 
 MAX_RESTARTS = 3
 # A function that ran out of time is called again by later claims (a hang on one input should not cost
@@ -31,10 +33,16 @@ def _module_info(obj: dict) -> ModuleInfo:
 
 
 def _module_from(d: dict) -> ModuleInfo:
+    values = []
+    for n, v in d.get("values", []):
+        arr = wire.decode(v)
+        if type(arr) is not np.ndarray:
+            raise wire.WireError("a module parameter's value is not an array")
+        values.append((str(n), arr))
     return ModuleInfo(type=str(d["type"]), module=str(d["module"]), name=str(d["name"]),
                       params=tuple((str(n), tuple(int(x) for x in s)) for n, s in d["params"]),
                       attrs=tuple((str(k), tuple(v) if type(v) is list else v) for k, v in d["attrs"]),
-                      children=tuple(_module_from(c) for c in d["children"]))
+                      children=tuple(_module_from(c) for c in d["children"]), values=tuple(values))
 
 
 HOOKS = {
@@ -52,7 +60,10 @@ def format_call(name: str, args: tuple, kwargs: dict) -> str:
 
 def _arg_repr(value) -> str:
     if isinstance(value, np.ndarray):
-        return f"<{value.dtype} array {value.shape}>" if value.size > 12 else np.array2string(value, separator=", ", threshold=12)
+        # A small array in full, as Python that rebuilds it; a big one by its dtype and shape only.
+        return f"<{value.dtype} array {value.shape}>" if value.size > 12 else python_literal(value)
+    if isinstance(value, wire.TensorArg):
+        return f"torch.from_numpy({_arg_repr(value.array)})"
     return short_repr(value, 80)
 
 
@@ -87,10 +98,12 @@ class Answers:
         self.worker: Worker | None = None
         self.restarts = 0
         self.outputs: list[str] = []
+        self.output_notes: list[str] = []  # for the student: that a worker's output was cut
         self.imported: ImportResult | None = None
         self.static = dict(submission.static_answers)
         self.hung: dict[str, list[str]] = {}  # function name -> the calls of it that ran out of time
         self.inputs: Path | None = None  # where big arguments are saved for the worker (made on first use)
+        self.verdicts: dict[str, tuple[str, str]] = {}  # transcript place -> (verdict, note), given by checks
         self._spilled = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -121,6 +134,8 @@ class Answers:
     def _retire(self) -> None:
         if self.worker is not None:
             self.outputs.append(self.worker.close())
+            if self.worker.output_note and not self.output_notes:  # once, not again for each restart
+                self.output_notes.append(self.worker.output_note)
             self.worker = None
 
     def close(self) -> str:
@@ -180,6 +195,20 @@ class Answers:
             spec.check(value, name)
         return value
 
+    def from_chat(self, name: str):
+        """Plain data a transcript's extractor gave the checks (derivation steps, say); NotAnswered for code.
+
+        Only a chat transcript has such data: a name that a module happens to define is never read here.
+        """
+        if self.submission.kind != "transcript" or name not in self.static:
+            raise NotAnswered(f"{name} comes from a chat transcript; this submission "
+                              + ("has none" if self.submission.kind == "transcript" else "is code, not a chat"))
+        return self.static[name]
+
+    def mark(self, key: str, verdict: str, note: str = "") -> None:
+        """Record a check's verdict (holds, fails, unread) on a place of the transcript, shown in transcript.html."""
+        self.verdicts[key] = (check_verdict(verdict), str(note))
+
     def call(self, name: str, *args, timeout: float = 10.0, **kwargs):
         """Call the submission's function `name` in the sandbox; its return value as plain data."""
         if self.submission.kind == "transcript":
@@ -197,6 +226,50 @@ class Answers:
                 self.hung.setdefault(name, []).append(exc.message.splitlines()[0])
             raise
 
+    def call_then(self, name: str, args: tuple, then: tuple, timeout: float = 10.0) -> tuple:
+        """Call `name(*args)` in the sandbox, then call what it returned with each argument tuple of `then`.
+
+        Returns (the returned object as plain data, one outcome per `then` entry:
+        its result as plain data, or `Raised`). Use `wire.TensorArg(array)` for an
+        argument the student's code should get as a torch tensor (a model's input).
+        Student code (the function and the object it returns) runs only in the sandbox.
+        """
+        if self.submission.kind == "transcript":
+            raise NotAnswered(f"{name} is code, which a transcript cannot answer: submit answers.py or a notebook")
+        self._require(name)
+        what = format_call(name, args, {})
+        if len(self.hung.get(name, ())) >= MAX_HANGS:
+            raise StudentCrash(f"{what}: not run, because {MAX_HANGS} earlier calls ran out "
+                               f"of time: {'; '.join(self.hung[name])}")
+        msg = {"op": "call", "name": name, "args": wire.encode(list(args), spill=self._spill),
+               "kwargs": wire.encode({}), "then": [wire.encode(list(a), spill=self._spill) for a in then]}
+        try:
+            value, reply = self._fetch(msg, what, timeout, full=True)
+        except StudentCrash as exc:
+            if exc.timed_out:
+                self.hung.setdefault(name, []).append(exc.message.splitlines()[0])
+            raise
+        steps = reply.get("then")
+        if type(steps) is not list or len(steps) != len(then):
+            raise StudentCrash(f"{what}: the submission's process sent an unexpected reply")
+        return value, tuple(self._outcome(step, f"{what}(...)") for step in steps)
+
+    def _outcome(self, step, what: str):
+        """One `then` step's reply: its plain value, or Raised."""
+        if type(step) is not dict:
+            raise StudentCrash(f"{what}: the submission's process sent an unexpected reply")
+        if "raised" in step:
+            r = step["raised"]
+            return Raised(str(r.get("type")), str(r.get("message")))
+        if "not_callable" in step:
+            return Raised("TypeError", f"the returned {step['not_callable']} object is not callable")
+        if "value" not in step:
+            raise StudentCrash(f"{what}: the submission's process sent an unexpected reply")
+        try:
+            return wire.decode(step["value"], HOOKS)
+        except (wire.WireError, KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{what}: the value could not be read as plain data ({exc})") from exc
+
     def _spill(self, arr: np.ndarray) -> str:
         """Save a big argument where the worker can read it; return its file name."""
         assert self.inputs is not None
@@ -206,7 +279,8 @@ class Answers:
         (self.inputs / name).chmod(0o644)
         return name
 
-    def _fetch(self, msg: dict, what: str, timeout: float):
+    def _fetch(self, msg: dict, what: str, timeout: float, full: bool = False):
+        """The decoded value of a request's reply (with `full`: (value, the whole reply))."""
         self._ensure_worker()
         assert self.worker is not None
         try:
@@ -229,9 +303,10 @@ class Answers:
         if "value" not in reply:
             raise StudentCrash(f"{what}: the submission's process sent an unexpected reply")
         try:
-            return wire.decode(reply["value"], HOOKS)
+            value = wire.decode(reply["value"], HOOKS)
         except (wire.WireError, KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"{what}: the value could not be read as plain data ({exc})") from exc
+        return (value, reply) if full else value
 
 
 def _first_line(text: str | None) -> str:

@@ -18,6 +18,7 @@ the points of docs/grading-policy.md.
 
     [points]              # a part's points; its checks are scaled to fit
     "pca_autoencoder.grad_W1" = 3
+    "pca_autoencoder.derivations" = 2   # a part declared with 0 points: shared equally by its checks
 
     [partial_credit]      # near misses (a factor, a sign, a transpose) earn this fraction; default 0
     "pca_autoencoder.grad_W1" = { near_miss = 0.5 }
@@ -79,9 +80,14 @@ class CourseConfig:
                 key = f"{problem.name}.{part.name}"
                 if key in points and points[key] != part.points:
                     if part.points == 0:
-                        raise ConfigError(f"{self.source}: [points] {key}: this part has no points to scale "
-                                          "(its checks only gate others)")
-                    part = replace(part, points=points[key], claim_scale=part.claim_scale * points[key] / part.points)
+                        # A part declared with 0 points (checks that only report, such as derivation steps):
+                        # the course's points are shared equally by its claims.
+                        part = replace(part, points=points[key], shared_points=points[key])
+                    elif part.shared_points:
+                        part = replace(part, points=points[key], shared_points=points[key])
+                    else:
+                        part = replace(part, points=points[key],
+                                       claim_scale=part.claim_scale * points[key] / part.points)
                 parts.append(part)
             out.append(replace(problem, parts=tuple(parts)))
         return tuple(out)
@@ -104,8 +110,8 @@ def _expect(source: str, key: str, value, types: tuple, words: str = "") -> None
 
 def _part_key(source: str, table: str, key: str, known: list[str]) -> str:
     if key not in known:
-        raise ConfigError(f"{source}: [{table}] {key!r}: expected a part written problem.part, one of the "
-                          f"{len(known)} parts (see `grader problems`).{did_you_mean(key, known)}")
+        raise ConfigError(f"{source}: [{table}] {key!r}: expected a part written problem.part, one of those "
+                          f"`grader problems` lists.{did_you_mean(key, known)}")
     return key
 
 

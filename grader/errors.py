@@ -72,7 +72,9 @@ class Wrong(StudentFault):
         if got is not None:
             parts.append(f"got: {got}")
         if counterexample:
-            parts.append(f"smallest counterexample: {counterexample}")
+            # A counterexample of several lines (Python to paste) starts on its own line.
+            sep = "\n" if "\n" in counterexample else " "
+            parts.append(f"smallest counterexample:{sep}{counterexample}")
         super().__init__("\n".join(parts))
         self.expected, self.got, self.counterexample = expected, got, counterexample
 

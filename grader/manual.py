@@ -2,7 +2,9 @@
 
 The sheet is the only place TA scores live: reports are graded with manual
 parts pending, and the sheet is applied on top of them each time, so that
-re-grading or re-applying never loses or doubles a TA's score.
+re-grading or re-applying never loses or doubles a TA's score. It lives in
+OUT/_staff/ (it lists every student's scores: never handed back), and its cells
+are written spreadsheet-safe (grader.csvsafe).
 """
 from __future__ import annotations
 
@@ -12,14 +14,32 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader.csvsafe import csv_lines, read_cell, write_csv
 from grader.errors import GraderError, ManualScoresError, did_you_mean
 from grader.model import PARTIAL, PASSED, PENDING, WRONG, Report
+from grader.outdir import staff_dir
 from grader.report import STATUS_WORDS
 from grader.score import part_total
 
 SHEET = "manual_scores.csv"
 COLUMNS = ("student", "part", "max_points", "score", "comment")
 REQUIRED = ("student", "part", "score")  # max_points is for the TA's eyes; comment may be left out
+
+
+def sheet_path(out: Path) -> Path:
+    """Where a graded batch's sheet lives: OUT/_staff/manual_scores.csv."""
+    return staff_dir(out) / SHEET
+
+
+def check_no_old_sheet(out: Path) -> None:
+    """Refuse a batch folder whose sheet is still where an older grader put it (OUT/manual_scores.csv).
+
+    The sheet holds the only copy of the TA's scores: grading or applying without it would drop them.
+    """
+    old, new = out / SHEET, sheet_path(out)
+    if old.is_file() and not new.exists():
+        raise GraderError(f"expected the TA's sheet at {new}, got one at {old}, where an older grader put it. "
+                          f"Move it (mkdir -p {new.parent} && mv {old} {new}) and run the command again.")
 
 
 @dataclass(frozen=True)
@@ -41,10 +61,8 @@ def pending_rows(reports: list[Report]) -> list[list[str]]:
 
 def write_sheet(reports: list[Report], path: Path) -> None:
     """A new sheet listing every pending manual part, for a TA to fill in."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(COLUMNS)
-        w.writerows(pending_rows(reports))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(path, COLUMNS, pending_rows(reports))
 
 
 def _rows(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
@@ -71,7 +89,8 @@ def _rows(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
     for cells in reader:
         # A row starts on the line after the previous one ended (a quoted comment may span lines).
         line, last = last + 1, reader.line_num
-        row = dict(zip(header, (c.strip() for c in cells)))
+        # read_cell: a student id such as "-2_3" was written as "'-2_3" so that no spreadsheet runs it.
+        row = dict(zip(header, (read_cell(c.strip()) for c in cells)))
         if any(row.values()):
             rows.append((line, row))
     return rows, []
@@ -136,6 +155,11 @@ def unlisted_rows(path: Path, reports: list[Report]) -> list[list[str]]:
     rows, _ = _rows(path)
     listed = {(row.get("student", ""), row.get("part", "")) for _, row in rows}
     return [row for row in pending_rows(reports) if (row[0], row[1]) not in listed]
+
+
+def sheet_lines(rows: list[list[str]]) -> str:
+    """Rows as CSV lines to paste into the sheet, written spreadsheet-safe like the sheet itself."""
+    return csv_lines(rows)
 
 
 def apply_manual(report: Report, scores: tuple[ManualScore, ...]) -> Report:

@@ -5,7 +5,11 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, TypeVar
+
+if TYPE_CHECKING:  # the transcript types are plain frozen dataclasses too; imported for annotations only
+    from grader.transcripts.formats import Chat
+    from grader.transcripts.marks import Transcript
 
 T = TypeVar("T")
 
@@ -68,7 +72,10 @@ class Submission:
     cells: tuple = ()
     static_answers: tuple = ()  # ((name, plain value), ...)
     notes: tuple = ()  # things the loader dropped or noticed, shown in the report
-    text: str = ""  # a transcript's Markdown (never run: answers are extracted from it)
+    staff_notes: tuple = ()  # the same, in the detail staff need (what was skipped and why); never shown to students
+    text: str = ""  # a transcript's file as read (never run: answers are extracted from it)
+    chat: Chat | None = None  # a transcript's turns, read by grader.transcripts.formats
+    transcript: Transcript | None = None  # after extraction: the chat with where each answer was read
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,17 @@ class Report:
     problems: tuple[tuple[str, str], ...] = field(default=())  # ((name, title), ...)
     responses: tuple[tuple[str, str, str], ...] = ()  # ((problem, part, text), ...): free responses, for the TA
     staff_notes: tuple[str, ...] = ()  # for course staff only (broken checks, grader failures): never shown to students
+    # Whether the after_due checks' feedback is shown: graded without --before-due. False for a student's check,
+    # and for a report.json from before this field (its after-due feedback stays withheld).
+    after_due_feedback: bool = False
+
+    transcript: Transcript | None = None  # a chat submission: the chat with its answers and checked steps marked
+
+    @property
+    def needs_staff(self) -> bool:
+        """Whether the grader failed on this submission somewhere (a crash, a failed stage, a broken check)."""
+        return (self.kind == "grader_error" or bool(self.grader_failures)
+                or any(c.status == Status.CHECK_BROKEN for c in self.checks))
 
     @property
     def grader_failures(self) -> tuple[Outcome, ...]:

@@ -1,10 +1,12 @@
 """Stage 5, report: results.json (Gradescope format), report.html, grades.csv, manual.html, console table.
 
-The class report (summary.html, index.html) is grader/staff/classreport.py's.
+What a student sees (results.json, report.html, the console) never holds a rubric, a hidden check's details,
+or, before the due date, an after-due check's feedback; those go to the staff files under OUT/_staff/
+(see grader.outdir for the layout). The class report (summary.html, index.html, TA files) is
+grader/staff/classreport.py's.
 """
 from __future__ import annotations
 
-import csv
 import html
 import json
 from dataclasses import replace
@@ -12,30 +14,61 @@ from pathlib import Path
 
 import jinja2
 
-from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PENDING, Report
+from grader.csvsafe import write_csv
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, CheckResult, Report
+from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
+from grader.transcripts.marks import write_transcript
 from grader.types import count_words
 
 STATUS_WORDS = {
     "passed": "passed", "partial": "partly right", "wrong": "wrong", "format": "format error",
     "not_answered": "not answered", "error": "code crashed", "check_broken": "not graded (grader problem)",
-    "pending": "awaiting manual grading",
+    "pending": "awaiting manual grading", "optional": "optional, not attempted",
 }
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published", "after_due": "after_due_date"}
 HIDDEN_OUTPUT = "Hidden check: its details are not shown."
+AFTER_DUE_OUTPUT = "Graded; its feedback is shown after the due date."
 
 _env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def student_message(check) -> str:
-    """What a student may see of a check: hidden checks show nothing but their name and points."""
-    if check.visibility == "hidden" and (check.status != "passed" or check.message):
-        return HIDDEN_OUTPUT
+def student_message(check: CheckResult, after_due_feedback: bool) -> str:
+    """What a student may see of a check: only name and points of a hidden one, or of an after_due one before the due date."""
+    withheld = {"hidden": HIDDEN_OUTPUT, "after_due": None if after_due_feedback else AFTER_DUE_OUTPUT}
+    neutral = withheld.get(check.visibility)
+    if neutral and (check.status != "passed" or check.message):
+        return neutral
     return check.message
+
+
+def _extra_credit(report: Report) -> set[tuple[str, str]]:
+    """(problem, part) of each optional part: extra credit, outside the maximum."""
+    return {(p.problem, p.part) for p in report.parts if p.extra_credit}
+
+
+def withheld_messages(report: Report) -> list[str]:
+    """The messages a student is not shown (hidden checks; after-due ones before the due date), for staff.txt."""
+    return [f"{c.visibility} check {c.name} ({c.status}):\n{c.message}" for c in report.checks
+            if c.message and student_message(c, report.after_due_feedback) != c.message]
+
+
+def after_due_note(report: Report) -> str:
+    """One line saying whether the report includes after-due-date feedback."""
+    if report.mode != "grade":
+        return "Student check: public checks only; graded checks and after-due-date feedback come with grading."
+    if report.after_due_feedback:
+        return "This graded report includes after-due-date feedback."
+    return ("This graded report does not include after-due-date feedback (graded before the due date): "
+            "checks marked \"graded after the due date\" are scored, their feedback is shown later.")
 
 
 def results_json(report: Report, manual_elsewhere: bool = False) -> dict:
     """The Gradescope autograder results for one submission (the fields of Gradescope's specification that fit).
+
+    An extra-credit check has `max_score` 0 and its points in `extra_data.extra_credit_points`: the sum of
+    the tests' maxima stays the assignment's total, and what it earns lifts the score above it (Gradescope
+    takes a score above the maximum). Not attempted, it is "passed" at 0/0: never a failed test.
 
     With `manual_elsewhere` (the Gradescope autograder), free-response parts are scored by TAs in Gradescope's
     own manual grading: their tests carry no points and the autograder's max_score leaves them out.
@@ -43,20 +76,26 @@ def results_json(report: Report, manual_elsewhere: bool = False) -> dict:
     tests = []
     numbers = _test_numbers(report)
     manual_points = 0.0
+    extra = _extra_credit(report)
     for c in report.checks:
+        is_extra = (c.problem, c.part) in extra
+        shown = student_message(c, report.after_due_feedback)
         entry = {"name": c.name, "number": numbers[(c.problem, c.part, c.claim)], "score": c.score,
-                 "max_score": c.points, "status": "passed" if c.status == "passed" else "failed",
-                 "output": student_message(c) or STATUS_WORDS.get(c.status, c.status),
+                 "max_score": 0.0 if is_extra else c.points,
+                 "status": "passed" if c.status in (PASSED, OPTIONAL) else "failed",
+                 "output": shown or STATUS_WORDS.get(c.status, c.status),
                  "tags": [c.problem, f"{c.problem}.{c.part}"],
                  "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
         entry["extra_data"] = {"status": c.status, "claim": c.claim}
+        if is_extra:
+            entry["extra_data"].update(extra_credit=True, extra_credit_points=c.points)
         if c.status == PENDING:
             entry["output"] = ("Awaiting manual grading by a TA. " + (c.message or "")).strip()
             entry["extra_data"]["pending_manual"] = True
         if manual_elsewhere and c.part in manual_parts(report, c.problem):
             manual_points += c.points
             del entry["score"], entry["max_score"], entry["status"]  # informational: no points, neither passed nor failed
-            found = "" if c.status == PENDING else f" The autograder notes: {student_message(c)}"
+            found = "" if c.status == PENDING or not shown else f" The autograder notes: {shown}"
             entry["output"] = (f"Scored by a TA in Gradescope's manual grading ({c.points:g} points, not part of "
                                f"the autograder's score).{found}")
         tests.append(entry)
@@ -74,7 +113,8 @@ def results_json(report: Report, manual_elsewhere: bool = False) -> dict:
            "stdout_visibility": "hidden",  # run_autograder's stdout carries staff notes
            "tests": tests,
            "extra_data": {"student": report.student, "mode": report.mode, "kind": report.kind,
-                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed}}
+                          "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed,
+                          "after_due_feedback": report.after_due_feedback}}
     board = leaderboard(report)
     if board:
         out["leaderboard"] = board
@@ -104,9 +144,13 @@ def _test_numbers(report: Report) -> dict:
 
 
 def leaderboard(report: Report) -> list[dict]:
-    """Gradescope leaderboard entries: what visible checks measured (a hidden check's numbers stay hidden)."""
-    return [{"name": m.name, "value": m.value, "order": m.order}
-            for c in report.checks if c.visibility != "hidden" for m in c.metrics]
+    """Gradescope leaderboard entries: what checks whose details students see measured.
+
+    A hidden check's numbers stay hidden, and so do an after-due check's before the due date.
+    """
+    return [{"name": m.name, "value": m.value, "order": m.order} for c in report.checks
+            if c.visibility == "public" or (c.visibility == "after_due" and report.after_due_feedback)
+            for m in c.metrics]
 
 
 def _overall_lines(report: Report) -> list[str]:
@@ -136,8 +180,9 @@ def _overall_html(report: Report) -> str:
 
 def render_html(report: Report) -> str:
     """A self-contained HTML report (inline CSS, no scripts, no network)."""
-    return _env.get_template("report.html.j2").render(r=report, words=STATUS_WORDS, message=student_message,
-                                                      overall=_overall_output(report))
+    return _env.get_template("report.html.j2").render(
+        r=report, words=STATUS_WORDS, message=lambda c: student_message(c, report.after_due_feedback),
+        overall=_overall_output(report), after_due=after_due_note(report))
 
 
 def part_columns(reports: list[Report]) -> list[tuple[str, str]]:
@@ -158,19 +203,19 @@ def part_columns(reports: list[Report]) -> list[tuple[str, str]]:
 def write_grades_csv(reports: list[Report], path: Path) -> None:
     """grades.csv: one row per student, one column per part, totals and pending points."""
     parts = part_columns(reports)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"])
-        for r in reports:
-            by = {(p.problem, p.part): p for p in r.parts}
-            cells = []
-            for key in parts:
-                p = by.get(key)
-                cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
-            status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
-            if any(c.status == CHECK_BROKEN for c in r.checks):
-                status = "needs staff attention"
-            w.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+    rows = []
+    for r in reports:
+        by = {(p.problem, p.part): p for p in r.parts}
+        cells = []
+        for key in parts:
+            p = by.get(key)
+            cells.append("" if p is None else ("pending" if p.pending else f"{p.score:g}"))
+        status = "unreadable" if r.load_error else ("import error" if r.import_error else "graded")
+        if any(c.status == CHECK_BROKEN for c in r.checks):
+            status = "needs staff attention"
+        rows.append([r.student, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_points:g}"] + cells + [status])
+    write_csv(path, ["student", "score", "max_score", "pending_manual"] + [f"{a}.{b}" for a, b in parts] + ["status"],
+              rows)
 
 
 def render_manual(reports: list[Report]) -> str | None:
@@ -197,29 +242,46 @@ def render_manual(reports: list[Report]) -> str | None:
                                                       pending=sum(q["pending"] for q in questions))
 
 
+MANUAL_PAGE = "manual.html"
+STAFF_NOTES = "staff.txt"
+
+
 def write_outputs(reports: list[Report], out: Path) -> None:
-    """Write every file of the answer contract for a batch into `out`."""
+    """Write a batch's files: each student's handed-back folder, grades.csv, and the staff files.
+
+    The class pages (summary.html, index.html) and the LMS exports come after, from grader.staff.views.
+    """
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:
-        d = out / r.student
+        d = student_dir(out, r.student)
         d.mkdir(parents=True, exist_ok=True)
-        (d / "results.json").write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
-        (d / "report.html").write_text(render_html(r), encoding="utf-8")
-        staff = list(r.staff_notes)
-        staff += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in r.checks
-                  if c.visibility == "hidden" and c.status != "passed" and c.message]
+        results, page = HANDED_BACK
+        (d / results).write_text(json.dumps(results_json(r), indent=2), encoding="utf-8")
+        (d / page).write_text(render_html(r), encoding="utf-8")
+        write_transcript(r, d / TRANSCRIPT_PAGE, STATUS_WORDS)  # a chat submission: the chat, marked
+        for name in OLD_STAFF_FILES:  # left in the student's folder by an older grader: never hand them back
+            (d / name).unlink(missing_ok=True)
+        staff = list(r.staff_notes) + withheld_messages(r)
+        notes = staff_student_dir(out, r.student) / STAFF_NOTES
         if staff or r.output:
-            (d / "staff.txt").write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
-                                         encoding="utf-8")
+            notes.parent.mkdir(parents=True, exist_ok=True)
+            notes.write_text("\n\n".join(staff + ([f"Output of the submission:\n{r.output}"] if r.output else [])),
+                             encoding="utf-8")
+        else:
+            notes.unlink(missing_ok=True)  # from an earlier grading of this student: no longer true
     manual = render_manual(reports)
+    page = staff_dir(out) / MANUAL_PAGE
     if manual is not None:
-        (out / "manual.html").write_text(manual, encoding="utf-8")
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(manual, encoding="utf-8")
+    else:
+        page.unlink(missing_ok=True)
     write_grades_csv(reports, out / "grades.csv")
 
 
 def console_table(report: Report, color: bool = False) -> str:
     """The student's view in a terminal: one line per check, then the parts and the total."""
-    marks = {"passed": "PASS", "partial": "PART", "pending": "TA  ", "not_answered": "----"}
+    marks = {"passed": "PASS", "partial": "PART", "pending": "TA  ", "not_answered": "----", "optional": "OPT "}
     lines = []
     if report.load_error:
         lines.append(f"Could not load the submission: {report.load_error}\n")
@@ -228,28 +290,51 @@ def console_table(report: Report, color: bool = False) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     current = None
+    extra = _extra_credit(report)
     for c in report.checks:
         if c.problem != current:
             current = c.problem
             title = dict(report.problems).get(c.problem, c.problem)
             lines.append(f"\n== {c.problem}: {title}")
         mark = marks.get(c.status, "FAIL")
-        lines.append(f"[{mark}] {c.name}  ({c.score:g}/{c.points:g})")
-        msg = student_message(c)
+        points = f"{c.score:g}/{c.points:g}"
+        lines.append(f"[{mark}] {c.name}  ({'extra credit ' + points if (c.problem, c.part) in extra else points})")
+        msg = student_message(c, report.after_due_feedback)
         if msg:
             lines.append(_indent(msg))
     lines.append("\nParts:")
     width = max((len(f"{p.problem}.{p.part}") for p in report.parts), default=10)
     for p in report.parts:
-        shown = "pending (manual)" if p.pending else f"{p.score:g}/{p.points:g}"
+        shown = "pending (manual)" if p.pending else (
+            f"+{p.score:g} of {p.points:g} extra" if p.extra_credit else f"{p.score:g}/{p.points:g}")
+        if p.status == OPTIONAL:
+            shown = f"{p.points:g} extra"
         lines.append(f"  {p.problem + '.' + p.part:<{width}}  {shown:>16}  {STATUS_WORDS.get(p.status, p.status)}")
-    total = f"\nTotal: {report.score:g}/{report.max_score:g}"
-    if report.pending_points:
-        total += f" ({report.pending_points:g} points await manual grading)"
-    lines.append(total)
+    lines.append("\n" + total_line(report))
     if not report.sandboxed:
         lines.append("(ran without the bubblewrap sandbox)")
     return "\n".join(lines)
+
+
+def total_line(report: Report) -> str:
+    """The total, saying what it counts: in a student's check, the public checks and what counts later.
+
+    "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." Extra credit is
+    named apart, never in the maximum.
+    """
+    extra = _extra_credit(report)
+    earned_extra = round(sum(p.score for p in report.parts if p.extra_credit), 6)
+    plus = f" Extra credit: +{earned_extra:g}." if earned_extra else ""
+    if report.mode != "check":
+        line = f"Total: {report.score:g}/{report.max_score:g}"
+        if report.pending_points:
+            line += f" ({report.pending_points:g} points await manual grading)"
+        return line + ("." + plus if plus else "")
+    public = [c for c in report.checks if c.status != PENDING and (c.problem, c.part) not in extra]
+    earned = round(sum(c.score for c in public), 6)
+    available = round(sum(c.points for c in public), 6)
+    later = "Hidden checks" + (f" and {report.pending_points:g} manual points" if report.pending_points else "")
+    return f"Public checks: {earned:g}/{available:g}.{plus} {later} count when your TA grades."
 
 
 def _indent(text: str) -> str:

@@ -2,9 +2,11 @@
 
 The grader calls `pytest.main` on each problem's `checks.py` with a plugin that
 collects `@claim` functions (whatever their names), provides the `answers`,
-`rng` and `seed` fixtures, drops claims that the mode does not run, and turns
-each outcome into a `CheckResult`. A claim that raises something other than a
-student fault is a broken check: zero points, flagged for the staff.
+`rng`, `seed`, `reveal` and `pass_note` fixtures, drops claims that the mode
+does not run, and turns each outcome into a `CheckResult`. A claim passes by
+returning None; one that raises something other than a student fault, or
+returns anything but None (`return got == expected` is `False`, never a pass),
+is a broken check: zero points, flagged for the staff.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import pytest
 
 from grader.claims import Claim
 from grader.errors import ConfigError, GraderError, NearMiss, Partial, StudentFault, did_you_mean
-from grader.model import CHECK_BROKEN, FORMAT, PARTIAL, PASSED, PENDING, WRONG, CheckResult, Metric
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG, CheckResult, Metric
 from grader.problem import Problem
 from grader.types import short_repr
 
@@ -62,8 +64,13 @@ def claims_of(problem: Problem) -> list[tuple[str, Claim]]:
 
 
 def claim_points(problem: Problem, c: Claim) -> float:
-    """A claim's points in this course: as declared, scaled when the course config changed its part's points."""
-    return round(c.points * problem.part(c.part).claim_scale, 6)
+    """A claim's points in this course: as declared, scaled when the course config changed its part's points.
+
+    A part declared with 0 points that the course gives points shares them equally among its claims.
+    """
+    part = problem.part(c.part)
+    count = sum(1 for _, other in claims_of(problem) if other.part == c.part) if part.shared_points else 0
+    return part.claim_points(c.points, count)
 
 
 def validate(problem: Problem) -> None:
@@ -75,7 +82,7 @@ def validate(problem: Problem) -> None:
             raise ConfigError(f"{problem.name}/checks.py: claim {fn} is about part {c.part!r}, which the problem "
                               f"does not declare (parts: {part_names}).{did_you_mean(c.part, part_names)}")
     for part in problem.parts:
-        total = sum(c.points for _, c in claims if c.part == part.name) * part.claim_scale
+        total = sum(claim_points(problem, c) for _, c in claims if c.part == part.name)
         if abs(total - part.points) > 1e-9:
             raise ConfigError(f"{problem.name}.{part.name}: the part is declared worth {part.points:g} points, "
                               f"but its claims add up to {total:g}; make them agree.")
@@ -83,16 +90,26 @@ def validate(problem: Problem) -> None:
             raise ConfigError(f"{problem.name}.{part.name} has no claim; every part needs at least one.")
 
 
+class ClaimReturnedValue(GraderError):
+    """A claim returned something other than None: a bug in the check, never a pass."""
+
+    def __init__(self, claim: str, value):
+        text = repr(value)
+        super().__init__(f"claim {claim} returned {text[:200]} (a {type(value).__name__}); a claim passes by "
+                         "returning None and fails by raising a fault from grader.errors (Wrong, FormatError, "
+                         "Partial, ...). To attach a message to a pass, call the pass_note fixture instead.")
+
+
 def _status_of(exc: BaseException, near_miss: float = 0.0) -> tuple[str, float, str]:
     """(status, fraction of points, message) for what a claim raised; `near_miss` is the course's credit for one."""
     if isinstance(exc, NearMiss) and near_miss > 0:
-        return "partial", near_miss, exc.message
+        return PARTIAL, near_miss, exc.message
     if isinstance(exc, Partial):
-        return "partial", exc.fraction, exc.message
+        return PARTIAL, exc.fraction, exc.message
     if isinstance(exc, StudentFault):
         return exc.kind, 0.0, exc.message
     if isinstance(exc, AssertionError):
-        return "wrong", 0.0, str(exc) or "the answer is not correct"
+        return WRONG, 0.0, str(exc) or "the answer is not correct"
     return CHECK_BROKEN, 0.0, BROKEN_MESSAGE
 
 
@@ -154,6 +171,18 @@ class ClaimsPlugin:
         return self._reveal
 
     @pytest.fixture
+    def pass_note(self, request):
+        """A function the claim calls with a message to show when it passes (e.g. the time a speed run took)."""
+        nodeid = request.node.nodeid
+
+        def note(message: str) -> None:
+            if type(message) is not str:
+                raise ConfigError(f"pass_note takes a string, got {type(message).__name__}")
+            self._pass_messages[nodeid] = message
+
+        return note
+
+    @pytest.fixture
     def seed(self, request) -> int:
         """This claim's seed: public for students, per student and claim when grading."""
         problem = self._problem_of(request.node)
@@ -166,14 +195,14 @@ class ClaimsPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem):
-        """Call a claim ourselves so that a string it returns becomes its message when it passes."""
+        """Call a claim ourselves: a value it returns (anything but None) makes it a broken check, not a pass."""
         fn = pyfuncitem.obj
         if not isinstance(getattr(fn, "__claim__", None), Claim):
             return None
         kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
         returned = fn(**kwargs)
-        if isinstance(returned, str):
-            self._pass_messages[pyfuncitem.nodeid] = returned
+        if returned is not None:
+            raise ClaimReturnedValue(pyfuncitem.name, returned)
         return True
 
     @pytest.hookimpl(tryfirst=True)
@@ -193,7 +222,7 @@ class ClaimsPlugin:
                     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
                     self.staff_notes.append(f"{key} ({call.when}) is broken:\n{tb[-3000:]}")
             part = self.parts[(problem.name, c.part)]
-            if part.kind == "manual" and status not in ("not_answered", "format", CHECK_BROKEN):
+            if part.kind == "manual" and status not in (NOT_ANSWERED, FORMAT, CHECK_BROKEN):
                 status, fraction = PENDING, 0.0
             points = claim_points(problem, c)
             # Claims report measurements and the answer they read through pytest's own `record_property`.
@@ -246,7 +275,10 @@ def run_claims(answers, problems: tuple[Problem, ...], hidden: bool, seeds: Seed
     plugin = ClaimsPlugin(answers, problems, hidden, seeds, course, reveal)
     files = [str(p.checks_path) for p in problems]
     args = files + ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=", "-o", "python_files=checks.py",
-                    "--no-header", "-W", "ignore::pytest.PytestReturnNotNoneWarning",
+                    "--no-header",
+                    # A test function that returns a value is an error, never a pass (our own call of a claim
+                    # raises ClaimReturnedValue; this covers anything pytest calls itself).
+                    "-W", "error::pytest.PytestReturnNotNoneWarning",
                     # hypothesis's plugin costs ~0.9 s per run and no claim uses it.
                     "-p", "no:hypothesispytest"]
     sink = io.StringIO()

@@ -4,8 +4,9 @@ Under bubblewrap the worker runs as an unprivileged uid with no capabilities,
 no network (all namespaces unshared), a read-only system, a private /tmp, and
 only the Python runtime, the worker's two files and the submission visible.
 Limits: wall time per request (enforced here), CPU time (RLIMIT_CPU), memory
-and process count (a cgroup where the host lets us make one, else RLIMIT_AS),
-output size (drained and capped here).
+and process count (a cgroup where the host lets us make one, else RLIMIT_AS).
+Output is not a limit: it is drained as it comes, the first part kept and the
+rest discarded, so a submission that prints a lot is still graded.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +44,8 @@ class Limits:
     cpu_s: int = 600  # CPU seconds over the worker's whole life
     memory_bytes: int = 4 * GiB
     pids: int = 256  # threads count too: torch starts a pool
-    output_bytes: int = 8 << 20  # what the submission may print before it is stopped
-    output_keep: int = 16 << 10  # what of it the report keeps
+    output_bytes: int = 8 << 20  # printing past this is noted in the report as cut (never stopped for it)
+    output_keep: int = 16 << 10  # what of the output the report keeps
     reply_bytes: int = 256 << 20
     tmp_bytes: int = 256 << 20
 
@@ -251,8 +253,35 @@ class WorkerDied(Exception):
         self.timed_out = timed_out
 
 
+def _parent_death_signal():
+    """A function that makes the calling process get SIGKILL when its parent dies, or None off Linux.
+
+    Resolved in the parent: looking a symbol up between fork and exec could deadlock on the loader's lock.
+    """
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+
+
 class Worker:
     """One running worker process for one submission, talking over two pipes."""
+
+    # Every worker this process started and has not closed: a SIGTERM or Ctrl-C must kill them all within
+    # moments (`kill_live`), from a signal handler that holds no reference to them. Process state by nature,
+    # like the signal handlers themselves; weak, so that it keeps nothing alive.
+    _live: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+
+    @classmethod
+    def kill_live(cls, reason: str) -> int:
+        """Kill every worker of this process that is still running; how many there were."""
+        workers = list(cls._live)
+        for w in workers:
+            w.kill(reason)
+        return len(workers)
 
     def __init__(self, folder: Path, config: SandboxConfig, inputs: Path | None = None):
         self.config = config
@@ -260,6 +289,7 @@ class Worker:
         self.output = bytearray()
         self.output_total = 0
         self.killed_for: str | None = None
+        die_with_parent = None if config.use_bwrap else _parent_death_signal()  # bwrap has --die-with-parent
         self.cgroup = Cgroup(config.limits)
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
@@ -269,6 +299,8 @@ class Worker:
 
         def confine():  # runs in the child between fork and exec
             cgroup.enter()
+            if die_with_parent is not None:
+                die_with_parent()  # a grader killed outright must not leave unconfined workers behind
             resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.tmp_bytes, limits.tmp_bytes))
@@ -294,19 +326,32 @@ class Worker:
             raise SandboxUnavailable(f"cannot start the sandbox: {exc}") from exc
         for fd in (req_r, rep_w, out_w):
             os.close(fd)
+        Worker._live.add(self)
         self._drain = threading.Thread(target=self._drain_output, args=(out_r,), daemon=True)
         self._drain.start()
 
     def _drain_output(self, fd: int) -> None:
-        """Keep the first bytes the submission prints; stop it when it prints too much."""
-        keep, cap = self.config.limits.output_keep, self.config.limits.output_bytes
+        """Read everything the submission prints, keeping the first bytes and discarding the rest.
+
+        Printing is never a reason to stop a worker: the pipe is always drained, so
+        the worker never blocks on a full pipe, and grading goes on.
+        """
+        keep = self.config.limits.output_keep
         with os.fdopen(fd, "rb", buffering=0) as out:
             while chunk := out.read(1 << 16):
                 self.output_total += len(chunk)
                 if len(self.output) < keep:
                     self.output += chunk[: keep - len(self.output)]
-                if self.output_total > cap and self.killed_for is None:
-                    self.kill(f"printed more than {cap // (1 << 20)} MB of output")
+
+    @property
+    def output_note(self) -> str | None:
+        """For the student, when the submission printed more than the output cap: that the output was cut."""
+        limits = self.config.limits
+        if self.output_total <= limits.output_bytes:
+            return None
+        return (f"your code printed {_size(self.output_total)}, more than the {_size(limits.output_bytes)} a "
+                f"submission may print: the output was cut (everything past that was discarded) and grading went on; "
+                f"printing costs no points. The report shows the first {_size(min(limits.output_keep, limits.output_bytes))}.")
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and wait up to `timeout` s for its reply; WorkerDied otherwise."""
@@ -383,10 +428,19 @@ class Worker:
                 pass
         self._drain.join(timeout=5)
         self.cgroup.remove()
+        Worker._live.discard(self)
         text = self.output.decode("utf-8", errors="replace")
         if self.output_total > len(self.output):
             text += f"\n... ({self.output_total - len(self.output)} more bytes not shown)"
         return text
+
+
+def _size(n: int) -> str:
+    """A byte count in words: '50 MiB', '16 KiB', '300 bytes'."""
+    for unit, size in (("GiB", GiB), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
 
 
 def _probe(config: SandboxConfig, cells: list, timeout: float, died: str, get: str | None = None) -> tuple[dict, object]:

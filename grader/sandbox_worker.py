@@ -54,8 +54,17 @@ def load(cells: list, stop_on_error: bool) -> dict:
     return {"names": names, "errors": errors}
 
 
-def call(namespace: dict, name: str, args, kwargs) -> dict:
-    """Call the submission's function `name`; its return value or its exception as plain data."""
+def raised(exc: BaseException) -> dict:
+    """An exception of student code as plain data."""
+    return {"raised": {"type": type(exc).__name__, "message": str(exc)[:500], "traceback": student_traceback(exc)}}
+
+
+def call(namespace: dict, name: str, args, kwargs, then: list | None = None) -> dict:
+    """Call the submission's function `name`; its return value or its exception as plain data.
+
+    `then` lists argument lists to call the *returned* object with (a model's
+    forward pass, say); each outcome comes back under "then", in order.
+    """
     if name not in namespace:
         return {"missing": True}
     fn = namespace[name]
@@ -64,8 +73,22 @@ def call(namespace: dict, name: str, args, kwargs) -> dict:
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:
-        return {"raised": {"type": type(exc).__name__, "message": str(exc)[:500], "traceback": student_traceback(exc)}}
-    return encoded(result)
+        return raised(exc)
+    reply = encoded(result)
+    if then is not None and "value" in reply:
+        reply["then"] = [call_result(result, step_args) for step_args in then]
+    return reply
+
+
+def call_result(result, args: list) -> dict:
+    """Call what the student's function returned with `args`; the outcome as plain data."""
+    if not callable(result):
+        return {"not_callable": type(result).__name__}
+    try:
+        value = result(*args)
+    except BaseException as exc:
+        return raised(exc)
+    return encoded(value)
 
 
 def encoded(value) -> dict:
@@ -77,10 +100,18 @@ def encoded(value) -> dict:
                            "traceback": student_traceback(exc)}}
 
 
+def as_tensor(array):
+    """An array argument as a torch tensor (torch is imported only when a request sends one)."""
+    import torch
+
+    return torch.from_numpy(array)
+
+
 def main(req_fd: int, rep_fd: int) -> None:
     """Serve requests until told to stop or the pipe closes."""
     namespace: dict = {}
     hooks: dict = {}
+    hooks["__tensor__"] = lambda o: as_tensor(wire.decode(o["__tensor__"], hooks))
     while True:
         try:
             req = wire.read_frame(req_fd, MAX_REQUEST)
@@ -91,7 +122,7 @@ def main(req_fd: int, rep_fd: int) -> None:
             sys.path.insert(0, req.get("path", os.getcwd()))
             inputs = req.get("inputs")
             if inputs:
-                hooks = {"__npyfile__": lambda o, d=inputs: wire.load_npy_file(d, o["__npyfile__"])}
+                hooks["__npyfile__"] = lambda o, d=inputs: wire.load_npy_file(d, o["__npyfile__"])
             reply = load(req["cells"], bool(req.get("stop_on_error", True)))
             namespace = vars(sys.modules["answers"])
         elif op == "get":
@@ -101,10 +132,11 @@ def main(req_fd: int, rep_fd: int) -> None:
             try:
                 args = wire.decode(req.get("args", []), hooks)
                 kwargs = wire.decode(req.get("kwargs", {"__dict__": []}), hooks)
-            except (wire.WireError, OSError, ValueError) as exc:
+                then = None if req.get("then") is None else [wire.decode(a, hooks) for a in req["then"]]
+            except (wire.WireError, OSError, ValueError, ImportError) as exc:
                 reply = {"protocol_error": f"could not read the arguments: {exc}"}
             else:
-                reply = call(namespace, req["name"], args, kwargs)
+                reply = call(namespace, req["name"], args, kwargs, then)
         elif op == "bye":
             return
         else:

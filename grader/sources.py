@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from grader.errors import ConfigError, did_you_mean
 from grader.load import SAFE_ID, student_id
 from grader.model import Report
-from grader.pipeline import RunConfig, grade_many, submissions_in
+from grader.pipeline import Batch, RunConfig, StopRequest, grade_many, submissions_in
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,37 @@ def batch_sources(dirs: list[Path], per_problem_dirs: bool = False, known: tuple
     return out
 
 
-def grade_sources(sources: list[Source], config: RunConfig, jobs: int | None = None) -> list[Report]:
-    """Grade every source, grouped by the problems it is graded on; reports in source order, under batch ids."""
+def grade_sources(sources: list[Source], config: RunConfig, jobs: int | None = None, stop: StopRequest | None = None,
+                  on_graded: Callable[[Report, int, int], None] | None = None) -> Batch:
+    """Grade every source, grouped by the problems it is graded on; reports in source order, under batch ids.
+
+    `stop` and `on_graded` are grade_many's (`done` and `total` count the whole batch). A stop request
+    ends the group being graded and starts no other: the batch holds what was graded, and names the rest.
+    """
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, s in enumerate(sources):
         groups.setdefault(s.problems, []).append(i)
-    reports: list[Report | None] = [None] * len(sources)
+    reports: dict[int, Report] = {}
+    not_graded: list[Path] = []
+    stopped_by = ""
     for problems, where in groups.items():
+        if stop is not None and stop.requested:
+            not_graded += [sources[i].path for i in where]
+            continue
         group_config = replace(config, problems=problems) if problems else config
-        for i, report in zip(where, grade_many([sources[i].path for i in where], group_config, jobs=jobs)):
+        raw = [student_id(sources[i].path) for i in where]
+        # grade_many names a report after its folder; shown in progress under its batch id where that is unambiguous
+        ids = {name: sources[i].student for name, i in zip(raw, where) if raw.count(name) == 1}
+
+        def graded(report: Report, done: int, total: int, before: int = len(reports)) -> None:
+            if on_graded is not None:
+                student = ids.get(report.student, report.student)
+                on_graded(replace(report, student=student), before + done, len(sources))
+
+        batch = grade_many([sources[i].path for i in where], group_config, jobs=jobs, stop=stop, on_graded=graded)
+        left = set(batch.not_graded)
+        not_graded += list(batch.not_graded)
+        stopped_by = stopped_by or batch.stopped_by
+        for i, report in zip([i for i in where if sources[i].path not in left], batch.reports):
             reports[i] = report if report.student == sources[i].student else replace(report, student=sources[i].student)
-    return reports
+    return Batch(tuple(reports[i] for i in sorted(reports)), tuple(not_graded), stopped_by)

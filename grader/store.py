@@ -1,4 +1,8 @@
-"""report.json: a graded Report as plain JSON, so that later commands (`grader manual`) need no re-grading."""
+"""report.json: a graded Report as plain JSON, so that later commands (`grader manual`) need no re-grading.
+
+Staff only: a report.json holds every check's full message, hidden ones included, and the free responses'
+rubrics, so it lives in OUT/_staff/<student>/, never in the folder handed back (grader.outdir).
+"""
 from __future__ import annotations
 
 import json
@@ -7,6 +11,8 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.model import CheckResult, Outcome, PartScore, Report
+from grader.outdir import OLD_STAFF_FILES, staff_dir, staff_student_dir
+from grader.transcripts.marks import Transcript
 
 FORMAT = 1
 REPORT_FILE = "report.json"
@@ -24,6 +30,7 @@ def report_to_json(report: Report) -> dict:
     data["staff_notes"] = list(report.staff_notes)
     data["problems"] = [list(p) for p in report.problems]
     data["responses"] = [list(r) for r in report.responses]
+    data["transcript"] = report.transcript.to_json() if report.transcript is not None else None
     return data
 
 
@@ -41,18 +48,20 @@ def report_from_json(data: dict) -> Report:
     data["staff_notes"] = tuple(data.get("staff_notes", ()))
     data["problems"] = tuple(tuple(p) for p in data["problems"])
     data["responses"] = tuple(tuple(r) for r in data.get("responses", ()))
+    data["transcript"] = Transcript.from_json(data["transcript"]) if data.get("transcript") else None
     return Report(**data)
 
 
 def save_reports(reports: list[Report], out: Path) -> None:
-    """Write `out/<student>/report.json` for each report, and `out/batch.json` naming the batch."""
+    """Write `out/_staff/<student>/report.json` for each report, and `out/_staff/batch.json` naming the batch."""
     for r in reports:
-        (out / r.student).mkdir(parents=True, exist_ok=True)
-        (out / r.student / REPORT_FILE).write_text(json.dumps(report_to_json(r), indent=1), encoding="utf-8")
+        d = staff_student_dir(out, r.student)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / REPORT_FILE).write_text(json.dumps(report_to_json(r), indent=1), encoding="utf-8")
     # Folders of students graded into `out` by an earlier run stay on disk; the batch file keeps them out of
     # a later `grader manual`, so that its summary and gradebook are those of this batch.
     batch = {"format": FORMAT, "students": [r.student for r in reports]}
-    (out / BATCH_FILE).write_text(json.dumps(batch, indent=1), encoding="utf-8")
+    (staff_dir(out) / BATCH_FILE).write_text(json.dumps(batch, indent=1), encoding="utf-8")
 
 
 def _read(path: Path, parse, expected: str, remedy: str):
@@ -71,25 +80,32 @@ def load_report(path: Path) -> Report:
 
 
 def load_reports(out: Path) -> list[Report]:
-    """Every `out/*/report.json`, sorted by student folder; a GraderError when there is none."""
+    """Every `out/_staff/*/report.json` (those of the last batch, in its order); a GraderError when there is none."""
     if not out.is_dir():
         raise GraderError(f"expected the --out folder of `grader grade`, got {out}, which is not a folder.")
-    paths = _batch_paths(out) if (out / BATCH_FILE).is_file() else sorted(out.glob(f"*/{REPORT_FILE}"))
+    staff = staff_dir(out)
+    paths = _batch_paths(out) if (staff / BATCH_FILE).is_file() else sorted(staff.glob(f"*/{REPORT_FILE}"))
     if not paths:
-        raise GraderError(f"expected {out}/<student>/{REPORT_FILE} files written by `grader grade`, got none in {out}. "
+        old = sorted(out.glob(f"*/{REPORT_FILE}"))
+        if old:  # graded by a grader that kept staff files in the students' folders
+            raise GraderError(f"expected {staff}/<student>/{REPORT_FILE} files, got {len(old)} in the old place "
+                              f"({old[0]}), which a TA would hand back with the student's folder. Grade the batch "
+                              f"again: it moves them to {staff}/ and removes {', '.join(OLD_STAFF_FILES)} from the "
+                              f"students' folders.")
+        raise GraderError(f"expected {staff}/<student>/{REPORT_FILE} files written by `grader grade`, got none in {out}. "
                           f"Run `grader grade SUBMISSIONS --out {out}` first.")
     return [load_report(p) for p in paths]
 
 
 def _batch_paths(out: Path) -> list[Path]:
     """The report.json paths of the students that `batch.json` names, in its order."""
-    path = out / BATCH_FILE
+    path = staff_dir(out) / BATCH_FILE
     students = _read(path, _students, "the batch list written by `grader grade`", "Grade the batch again to rewrite it.")
-    missing = [s for s in students if not (out / s / REPORT_FILE).is_file()]
+    missing = [s for s in students if not (staff_student_dir(out, s) / REPORT_FILE).is_file()]
     if missing:
         raise GraderError(f"{path} names {len(missing)} student(s) without {REPORT_FILE}: {', '.join(missing[:5])}. "
                           "Grade the batch again to rewrite them.")
-    return [out / s / REPORT_FILE for s in students]
+    return [staff_student_dir(out, s) / REPORT_FILE for s in students]
 
 
 def _students(data: dict) -> list[str]:

@@ -7,7 +7,7 @@ and raises `FormatError` saying what was expected and what was got
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,6 +61,14 @@ class Unsupported:
 
 
 @dataclass(frozen=True)
+class Raised:
+    """What calling a returned object raised in the sandbox (e.g. a model's forward pass): type name and message."""
+
+    type: str
+    message: str
+
+
+@dataclass(frozen=True)
 class CallableRef:
     """Stands for a function defined by the submission (its value cannot cross)."""
 
@@ -101,19 +109,17 @@ NUMBER = Exact((int, float))
 
 @dataclass(frozen=True)
 class ListOf(Spec):
-    """A list (exactly `list`, or `tuple` when allowed) of items fitting `item`, optionally of a fixed length."""
+    """Exactly a list (a tuple only looks like one) of items fitting `item`, optionally of a fixed length."""
 
     item: Spec
     length: int | None = None
-    allow_tuple: bool = False
 
     def describe(self) -> str:
         n = f"{self.length} " if self.length is not None else ""
         return f"a list of {n}{self.item.describe().removeprefix('a ').removeprefix('an ')}s".replace("stringss", "strings")
 
     def check(self, value, where: str) -> None:
-        ok_types = (list, tuple) if self.allow_tuple else (list,)
-        if type(value) not in ok_types or (self.length is not None and len(value) != self.length):
+        if type(value) is not list or (self.length is not None and len(value) != self.length):
             raise FormatError(f"{where}: expected {self.describe()}, got {describe_got(value)}")
         for i, v in enumerate(value):
             self.item.check(v, f"{where}[{i}]")
@@ -121,7 +127,7 @@ class ListOf(Spec):
 
 @dataclass(frozen=True)
 class TupleOf(Spec):
-    """A tuple (or list) with one item per spec in `items`."""
+    """Exactly a tuple (a list only looks like one) with one item per spec in `items`."""
 
     items: tuple
 
@@ -129,7 +135,7 @@ class TupleOf(Spec):
         return f"a tuple of {len(self.items)} ({', '.join(s.describe() for s in self.items)})"
 
     def check(self, value, where: str) -> None:
-        if type(value) not in (tuple, list) or len(value) != len(self.items):
+        if type(value) is not tuple or len(value) != len(self.items):
             raise FormatError(f"{where}: expected {self.describe()}, got {describe_got(value)}")
         for i, (v, s) in enumerate(zip(value, self.items)):
             s.check(v, f"{where}[{i}]")
@@ -215,6 +221,11 @@ class ModuleInfo:
     params: tuple
     attrs: tuple  # ((key, value), ...) of int/float/bool/str attributes
     children: tuple
+    values: tuple = field(default=(), compare=False)  # ((name, float64 array), ...) of the small own parameters
+
+    def value(self, name: str) -> np.ndarray | None:
+        """The value of the own parameter `name` (None when it is not there or too big to have been sent)."""
+        return dict(self.values).get(name)
 
     def walk(self):
         """This module and all descendants, depth first."""

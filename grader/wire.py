@@ -19,6 +19,8 @@ MAX_DEPTH = 32
 MAX_ITEMS = 2_000_000  # Python objects in one value; arrays count as one each
 SPILL_BYTES = 1 << 20  # arrays at least this big travel as .npy files, not inside the JSON frame
 REPR_CAP = 200
+PARAM_VALUES_CAP = 1 << 16  # entries of a module parameter sent with its value (bigger ones: shape only)
+PARAM_VALUES_TOTAL = 1 << 18  # entries sent with their values for a whole module (the rest: shapes only)
 
 
 class WireError(Exception):
@@ -79,9 +81,30 @@ def _array(arr) -> dict:
     return {"__ndarray__": base64.b64encode(buf.getvalue()).decode("ascii")}
 
 
-def describe_module(mod, name: str = "", depth: int = 0) -> dict:
-    """A torch.nn.Module as plain data: class, own parameters, simple attributes, children."""
-    params = [[n, list(p.shape)] for n, p in mod.named_parameters(recurse=False)]
+class TensorArg:
+    """An array argument that the worker hands to the student's code as a torch tensor (same dtype).
+
+    Only the grader builds these (e.g. the input of a forward pass); on the way
+    back a `__tensor__` tag is refused, since results cross as arrays.
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+
+def describe_module(mod, name: str = "", depth: int = 0, _left: list | None = None) -> dict:
+    """A torch.nn.Module as plain data: class, own parameters (shapes, and values when small), attributes, children."""
+    left = _left if _left is not None else [PARAM_VALUES_TOTAL]
+    own = list(mod.named_parameters(recurse=False))
+    params = [[n, list(p.shape)] for n, p in own]
+    # Small parameters travel with their values, so that a check can compare a forward pass with W2 W1 x.
+    values = []
+    for n, p in own:
+        if p.numel() <= min(PARAM_VALUES_CAP, left[0]):
+            left[0] -= p.numel()
+            values.append([n, _array(p.detach().cpu().double().numpy())])
     attrs = []
     for key in ("in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride",
                 "padding", "num_features", "p", "normalized_shape", "eps"):
@@ -94,9 +117,9 @@ def describe_module(mod, name: str = "", depth: int = 0) -> dict:
     attrs.append(["has_bias", getattr(mod, "bias", None) is not None])
     children = []
     if depth < MAX_DEPTH:
-        children = [describe_module(c, n, depth + 1) for n, c in mod.named_children()]
+        children = [describe_module(c, n, depth + 1, left) for n, c in mod.named_children()]
     return {"type": type(mod).__name__, "module": type(mod).__module__, "name": name,
-            "params": params, "attrs": attrs, "children": children}
+            "params": params, "values": values, "attrs": attrs, "children": children}
 
 
 def encode(value, _depth: int = 0, _budget: list | None = None, spill=None):
@@ -112,6 +135,8 @@ def encode(value, _depth: int = 0, _budget: list | None = None, spill=None):
     t = type(value)
     if value is None or t is bool or t is int or t is str:
         return value
+    if t is TensorArg:
+        return {"__tensor__": encode(value.array, _depth + 1, budget, spill)}
     if t is float:
         return _float(value)
     if t is list:
@@ -208,7 +233,7 @@ def decode(obj, hooks: dict | None = None, _depth: int = 0):
         if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
             raise WireError("array of an unexpected kind")
         return arr
-    for tag in ("__module__", "__unsupported__", "__callable__", "__npyfile__"):
+    for tag in ("__module__", "__unsupported__", "__callable__", "__npyfile__", "__tensor__"):
         if tag in obj:
             if hooks and tag in hooks:
                 return hooks[tag](obj)

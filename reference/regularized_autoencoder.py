@@ -117,3 +117,26 @@ def effective_lambda(X: np.ndarray, W2: np.ndarray) -> EffectiveLambda:
     inv = 1.0 / s[alive]
     value = float(np.sum((1.0 - sigma[alive] ** 2) * inv) / np.sum(inv * inv))
     return EffectiveLambda(value=value, exact=True, used=int(np.sum(alive)))
+
+
+def accepted_texts() -> dict[str, tuple[str, ...]]:
+    """The short answers as text, for the leak test (grader.secrets).
+
+    The options of the multiple-choice parts are public (the statement lists them), so what is secret is the
+    choice: an answer bound to its name, or the needed pair together. The parts `build_model` and `train` are
+    functions, judged by what they return; they have no text to leak.
+    """
+    from problems.regularized_autoencoder.normalize import LOSS_OPTIONS, NEEDED, OPTIONS
+
+    def bound(name: str, values) -> tuple[str, ...]:
+        return tuple(f"{name}{sign} {v}" for v in values for sign in (" =", ":"))
+
+    loss = LOSS_OPTIONS["mseloss"]  # "nn.MSELoss"
+    needed = [o for o in OPTIONS if o in NEEDED]
+    pairs = [f"{a}{sep}{b}" for a, b in (needed, needed[::-1]) for sep in (", ", " and ", " + ")]
+    return {
+        "num_linear_layers": bound("num_linear_layers", ("2", "two")),
+        "loss_function": bound("loss_function", (loss, loss.removeprefix("nn."), f"torch.{loss}")),
+        "needed_to_optimize_exactly": tuple(pairs) + bound("needed_to_optimize_exactly", pairs),
+        "orthonormal_bias": bound("orthonormal_bias", ("yes", "true")),
+    }

@@ -23,3 +23,9 @@ def normalize_token(token: str) -> str:
     """Special tokens compare case-insensitively and ignore spaces in the brackets; words are exact."""
     m = _SPECIAL.match(token.strip())
     return f"<{m.group(1).lower()}>" if m else token.strip()
+
+
+def accepted_texts() -> dict[str, tuple[str, ...]]:
+    """The accepted token lists as text, for the leak test (grader.secrets); quotes and commas do not matter there."""
+    return {"training_decoder_inputs": (" ".join(TRAINING_DECODER_INPUTS),),
+            "evaluation_decoder_inputs": (" ".join(EVALUATION_DECODER_INPUTS),)}

@@ -27,11 +27,12 @@ from grader.config import CourseConfig, load_config
 from grader.errors import GraderError
 from grader.model import CHECK_BROKEN, Report
 from grader.pipeline import RunConfig, grade_submission, load_problems, nothing_earned
-from grader.report import results_json
+from grader.report import results_json, withheld_messages
 from grader.sandbox import SandboxConfig, require_bwrap, self_test
 from grader.staff.gradescope import SETTINGS
+from grader.transcripts.formats import TRANSCRIPT_NAMES
 
-ANSWER_FILES = ("answers.py", "transcript.md")
+ANSWER_FILES = ("answers.py",) + TRANSCRIPT_NAMES  # what the loader reads as it is named
 METADATA = "submission_metadata.json"
 NOT_YOUR_FAULT = "this is not a fault of your work, and the course staff can see why."
 
@@ -126,9 +127,7 @@ def failure_results(student_message: str, staff: str, report: Report | None = No
 
 def staff_lines(report: Report) -> list[str]:
     """What staff should see of a graded submission (printed to stdout, which students do not see)."""
-    lines = list(report.staff_notes)
-    lines += [f"hidden check {c.name} ({c.status}):\n{c.message}" for c in report.checks
-              if c.visibility == "hidden" and c.status != "passed" and c.message]
+    lines = list(report.staff_notes) + withheld_messages(report)
     if report.output:
         lines.append(f"Output of the submission:\n{report.output}")
     return lines
@@ -162,7 +161,7 @@ def grade(root: Path) -> tuple[dict, list[str]]:
     results = results_json(report, manual_elsewhere=True)
     results["extra_data"].update(extra)
     lines = staff_lines(report)
-    if report.grader_failures or any(c.status == CHECK_BROKEN for c in report.checks):
+    if report.needs_staff:
         results["extra_data"]["autograder_error"] = "; ".join(report.staff_notes)[:2000] or "a check could not run"
     return results, lines
 

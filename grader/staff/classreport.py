@@ -55,7 +55,7 @@ class WrongGroup:
     count: int
     students: tuple[str, ...]
     message: str
-    hidden: bool  # whether students saw only "Hidden check" for it
+    hidden: bool  # whether students were not shown it (a hidden check; an after-due one before the due date)
 
 
 @dataclass(frozen=True)
@@ -126,13 +126,13 @@ def wrong_groups(reports: list[Report], key: tuple[str, str]) -> tuple[WrongGrou
         answered = next((c for c in failing if c.answer), None)
         first = answered or failing[0]
         group = (first.answer, True) if answered else (_reason_key(first.message or first.status), False)
-        groups.setdefault(group, []).append((r.student, first))
+        groups.setdefault(group, []).append((r.student, first, r.after_due_feedback))
     out = []
     for (label, by_answer), members in groups.items():
-        check = members[0][1]
+        _, check, after_due_feedback = members[0]
         shown = label if by_answer else (_first_line(check.message)[:200] or STATUS_WORDS.get(check.status, check.status))
-        out.append(WrongGroup(shown, by_answer, len(members), tuple(s for s, _ in members[:GROUP_STUDENTS]),
-                              check.message, student_message(check) != check.message))
+        out.append(WrongGroup(shown, by_answer, len(members), tuple(s for s, _, _ in members[:GROUP_STUDENTS]),
+                              check.message, student_message(check, after_due_feedback) != check.message))
     out.sort(key=lambda g: (-g.count, g.answer))
     return tuple(out[:TOP_GROUPS])
 

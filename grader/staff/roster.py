@@ -7,8 +7,9 @@ login, email or SID (the column that matched is recorded), and writes
 with each student's total. Roster students without a submission get 0 and
 "no submission"; submissions not on the roster are listed, never dropped.
 
-Every text cell written goes through `safe_cell`: roster names and ids come
-from outside, and a cell a spreadsheet would read as a formula is defused.
+Every cell written goes through grader.csvsafe (the one rule for every CSV
+the grader writes): roster names and ids come from outside, and a cell a
+spreadsheet would read as a formula is defused.
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader.csvsafe import safe_cell, write_csv
 from grader.errors import GraderError, did_you_mean
 from grader.load import SAFE_ID
 from grader.model import Report
+from grader.outdir import staff_dir
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 GRADESCOPE_COLUMNS = ("First Name", "Last Name", "SID", "Email")
@@ -30,22 +33,15 @@ CANVAS_META_ROWS = ("Points Possible", "Manual Posting")
 DEFAULT_ASSIGNMENT = "HW7"
 # A Canvas export names an assignment's column "Name (assignment id)": reusing it updates that assignment.
 ASSIGNMENT_COLUMN = re.compile(r"^HW\s*7\b.*\(\d+\)$", re.I)
-STAFF_DIR = "_staff"
 ROSTER_COPY = "roster.csv"  # the roster as given, kept with the batch so that `grader manual` re-exports
 ROSTER_SETTINGS = "roster.json"
 MATCHES = "roster_matches.csv"
 CANVAS_CSV = "grades_canvas.csv"
 NO_SUBMISSION = "no submission"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RosterError(GraderError):
     """A roster that cannot be used: not Canvas's or Gradescope's columns, not UTF-8, or empty."""
-
-
-def safe_cell(text: str) -> str:
-    """`text` as a spreadsheet shows it: a leading ' when it would otherwise be read as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 @dataclass(frozen=True)
@@ -293,14 +289,9 @@ def absent_rows(matching: Matching, header: list[str], reports: list[Report]) ->
     return rows
 
 
-def _write_csv(path: Path, rows: list[list[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-
-
 def keep_roster(roster_path: Path, roster: Roster, out: Path) -> None:
     """Keep the roster with the batch (OUT/_staff/), so that `grader manual` writes the same exports."""
-    staff = out / STAFF_DIR
+    staff = staff_dir(out)
     staff.mkdir(parents=True, exist_ok=True)
     (staff / ROSTER_COPY).write_bytes(Path(roster_path).read_bytes())
     settings = {"format": 1, "source": roster.source, "assignment": roster.assignment}
@@ -309,7 +300,7 @@ def keep_roster(roster_path: Path, roster: Roster, out: Path) -> None:
 
 def kept_roster(out: Path) -> Roster | None:
     """The roster a `grader grade --roster` kept in OUT/_staff/, or None when the batch has none."""
-    staff = out / STAFF_DIR
+    staff = staff_dir(out)
     if not (staff / ROSTER_COPY).is_file():
         return None
     try:
@@ -327,8 +318,10 @@ def write_exports(reports: list[Report], out: Path) -> list[str]:
     if roster is None:
         return []
     matching = match(roster, [r.student for r in reports])
-    _write_csv(out / CANVAS_CSV, canvas_rows(matching, reports))
-    _write_csv(out / STAFF_DIR / MATCHES, match_rows(matching, reports))
+    canvas, matches = canvas_rows(matching, reports), match_rows(matching, reports)
+    write_csv(out / CANVAS_CSV, canvas[0], canvas[1:])
+    staff_dir(out).mkdir(parents=True, exist_ok=True)
+    write_csv(staff_dir(out) / MATCHES, matches[0], matches[1:])
     grades = out / "grades.csv"
     if grades.is_file():
         with open(grades, newline="", encoding="utf-8") as fh:

@@ -1,5 +1,5 @@
 """Q3b: PCA and linear autoencoders — gradients, first-order conditions and the PCA solution."""
-from grader.problem import Part, Problem
+from grader.problem import Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="pca_autoencoder",
@@ -17,6 +17,15 @@ PROBLEM = Problem(
                  "2 for asserting the result without the eigenvector equation. "
                  "A remark that this shows a critical point (not yet the minimum) is a plus, not required."
              )),
+        # Read from chat transcripts only: each derivation step the chat writes, checked. Worth 0 points unless a
+        # course config gives the part some ([points] "pca_autoencoder.derivations" = N, shared by its checks).
+        Part("derivations", points=0, answer="derivation steps written in a chat transcript (checked step by step)"),
     ),
     needs_torch=False,
+    recognize=Recognize(
+        topics=(r"\bPCA\b", r"principal\s+(?:component|direction|subspace)", r"first[- ]order", r"optimality\s+condition",
+                r"U_\{?k\}?", r"eigenvectors?", r"\bSVD\b", r"critical point"),
+        headings=(r"\bPCA\b", r"principal component", r"learning without labels", r"question\s*3\s*\(?\s*b\b"),
+        parts=("b", "i", "ii"),
+    ),
 )

@@ -6,17 +6,19 @@ gradients, which sympy derives from the loss in `reference/pca_autoencoder.py`.
 """
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
 
 from grader.claims import claim
-from grader.errors import ConfigError, FormatError, Wrong
-from grader.types import Array, ListOf, STR, TupleOf, short_repr
+from grader.counterexamples import first_failing, shrink_entries, snippet
+from grader.errors import ConfigError, FormatError, NearMiss, StudentCrash, Wrong
+from grader.types import Array, ListOf, STR, TupleOf, count_words
 from problems.pca_autoencoder import matexpr
 from problems.pca_autoencoder.equivalence import (
-    Reference, counterexample, diagnose, is_zero, ratio, residual, slip, transposed, values,
+    Reference, counterexample, diagnose, is_zero, ratio, residual, scaled, slip, transposed, values,
 )
 from reference import pca_autoencoder as ref
 
@@ -80,34 +82,26 @@ def read_gradient(answers, part: str, require_shape: bool = True):
     return tree, text, typed
 
 
-def _shaped_like_weight(answers, part):
-    read_gradient(answers, part)
-
-
-def _zero_where_gradient_is(answers, part):
+def _equals_gradient(answers, part):
+    """Pass when the answer equals the gradient; a factor, a sign or a transpose away is a NearMiss."""
     tree, text, typed = read_gradient(answers, part, require_shape=False)
     refs = references()
     target = refs[part]
-    for candidate in (target, transposed(target)):
-        if typed.shape == candidate.shape:
-            c = ratio(values(typed), values(candidate.typed))
-            if c is not None and c != 0:
-                return
-    why = diagnose(tree, text, target, (refs[_other(part)],))
-    raise Wrong(f"your expression is not a nonzero multiple of {target.name} (nor of its transpose), "
-                f"so setting it to zero gives a different condition" + (f"\n{why}" if why else ""),
-                got=matexpr.to_text(typed.tree))
-
-
-def _equals_gradient(answers, part):
-    tree, text, typed = read_gradient(answers, part)
-    refs = references()
-    target = refs[part]
+    if typed.shape is not None and typed.shape == transposed(target).shape != target.shape:
+        # Shaped like the transpose: a near miss when it is (a multiple of) the transposed gradient.
+        c = ratio(values(typed), values(transposed(target).typed))
+        if c is not None and c != 0:
+            raise NearMiss(f"a transpose: yours equals the transpose of {scaled(c, target.name)}, which is "
+                           f"{matexpr.show_shape(typed.shape)}; {target.name} has the shape of "
+                           f"{SHAPE_OF[part][0]}, {matexpr.show_shape(target.shape)}",
+                           got=matexpr.to_text(typed.tree))
+    if typed.shape != target.shape:
+        read_gradient(answers, part)  # raises the shape claim's FormatError: the form gates this claim
     c = ratio(values(typed), values(target.typed))
     if c is not None and abs(c - 1) <= 1e-9:
         return
     if c is not None and c != 0:
-        raise Wrong(slip(c, target.name), got=matexpr.to_text(typed.tree))
+        raise NearMiss(slip(c, target.name), got=matexpr.to_text(typed.tree))
     if c == 0:
         raise Wrong(f"your expression is zero for every W1, W2 and X; {target.name} is not",
                     got=matexpr.to_text(typed.tree))
@@ -116,37 +110,29 @@ def _equals_gradient(answers, part):
                 got=matexpr.to_text(typed.tree), counterexample=counterexample(typed, target))
 
 
-@claim("grad_W1", points=1, description="is a matrix expression of the shape of W1 (k×m)")
+# The shape claims only gate (0 points): an expression of the right shape earns nothing by itself. The value
+# claim pays the part's 3 points, all or nothing; a factor, a sign or a transpose is a near miss (0 points
+# unless the course config gives near misses a fraction, `[partial_credit]`).
+
+@claim("grad_W1", points=0, description="is a matrix expression of the shape of W1 (k×m)")
 def grad_w1_is_shaped_like_w1(answers):
     """∂L/∂W1 reads as a k×m matrix expression."""
-    _shaped_like_weight(answers, "grad_W1")
+    read_gradient(answers, "grad_W1")
 
 
-@claim("grad_W1", points=1, description="is zero exactly where the true gradient is (up to a factor or a transpose)")
-def grad_w1_vanishes_where_the_true_gradient_does(answers):
-    """The answer is a nonzero multiple of ∂L/∂W1 or of its transpose."""
-    _zero_where_gradient_is(answers, "grad_W1")
-
-
-@claim("grad_W1", points=1, description="equals the true gradient")
+@claim("grad_W1", points=3, description="equals the true gradient")
 def grad_w1_equals_the_true_gradient(answers):
     """The answer equals ∂L/∂W1 at random points."""
     _equals_gradient(answers, "grad_W1")
 
 
-@claim("grad_W2", points=1, description="is a matrix expression of the shape of W2 (m×k)")
+@claim("grad_W2", points=0, description="is a matrix expression of the shape of W2 (m×k)")
 def grad_w2_is_shaped_like_w2(answers):
     """∂L/∂W2 reads as an m×k matrix expression."""
-    _shaped_like_weight(answers, "grad_W2")
+    read_gradient(answers, "grad_W2")
 
 
-@claim("grad_W2", points=1, description="is zero exactly where the true gradient is (up to a factor or a transpose)")
-def grad_w2_vanishes_where_the_true_gradient_does(answers):
-    """The answer is a nonzero multiple of ∂L/∂W2 or of its transpose."""
-    _zero_where_gradient_is(answers, "grad_W2")
-
-
-@claim("grad_W2", points=1, description="equals the true gradient")
+@claim("grad_W2", points=3, description="equals the true gradient")
 def grad_w2_equals_the_true_gradient(answers):
     """The answer equals ∂L/∂W2 at random points."""
     _equals_gradient(answers, "grad_W2")
@@ -156,7 +142,7 @@ def grad_w2_equals_the_true_gradient(answers):
 
 def read_conditions(answers) -> list:
     """Each condition as (text, residual Typed) or (text, FormatError)."""
-    texts = answers.value("first_order_conditions", ListOf(STR, length=2, allow_tuple=True))
+    texts = answers.value("first_order_conditions", ListOf(STR, length=2))
     return [_read_condition(matexpr.repair_escapes(text)) for text in texts]
 
 
@@ -239,6 +225,9 @@ def one_condition_is_the_gradient_in_w2_vanishing(answers):
 
 # ---------------------------------------------------------------- pca_weights
 
+PCA_TIMEOUT_S = 20.0
+
+
 def random_data(rng):
     """Zero-centred data X (m×n, n > m) and a k < m, drawn from the claim's generator."""
     m = int(rng.integers(5, 8))
@@ -249,11 +238,10 @@ def random_data(rng):
     return X, k
 
 
-def run_pca(answers, rng):
-    """Call the student's pca_weights on random data: (X, k, W1, W2), shapes checked."""
-    X, k = random_data(rng)
+def run_pca(answers, X, k, timeout: float = PCA_TIMEOUT_S):
+    """Call the student's pca_weights on (X, k): (W1, W2) as floats, their types and shapes checked."""
     m, n = X.shape
-    got = answers.call("pca_weights", X, k, timeout=20)
+    got = answers.call("pca_weights", X, k, timeout=timeout)
     W1, W2 = _two_arrays(got)
     if W1.shape != (k, m) or W2.shape != (m, k):
         message = (f"for X of shape {m}×{n} (m={m} features, n={n} samples) and k={k}, W1 should be "
@@ -264,7 +252,7 @@ def run_pca(answers, rng):
         elif W1.shape == (m, k) and W2.shape == (k, m):
             message += "\nW1 and W2 look swapped (W1 encodes R^m → R^k, W2 decodes R^k → R^m)"
         raise FormatError(message)
-    return X, k, W1.astype(float), W2.astype(float)
+    return W1.astype(float), W2.astype(float)
 
 
 def _two_arrays(got):
@@ -300,28 +288,34 @@ def gradient_size(W1, W2, X) -> float:
 CRITICAL_TOL = 1e-6
 LOSS_RTOL = 1e-6
 ORTHO_TOL = 1e-6
+RANK_TOL = 1e-8  # singular values of W2 below this fraction of its largest count as 0
+
+# Counterexamples: sizes (m, n, k) tried smallest first, then the entries of X are made simpler; each try
+# is one call of pca_weights in the sandbox, so the tries and their time are bounded.
+SHRINK_SIZES = ((2, 3, 1), (3, 4, 1), (3, 4, 2), (4, 5, 1), (4, 5, 2), (4, 5, 3))
+SHRINK_TRIES = 40
+SHRINK_SECONDS = 10.0
 
 
-@claim("pca_weights", points=0.5, description="returns W1 (k×m) and W2 (m×k)")
-def pca_weights_returns_matrices_of_the_right_shapes(answers, rng):
-    """pca_weights returns two arrays shaped like W1 and W2."""
-    run_pca(answers, rng)
+def _rank(W: np.ndarray) -> int:
+    s = np.linalg.svd(W, compute_uv=False)
+    return int(np.sum(s > RANK_TOL * max(float(s.max(initial=0.0)), 1e-300))) if s.size else 0
 
 
-@claim("pca_weights", points=1, description="is a critical point: both gradients vanish")
-def pca_weights_is_a_critical_point(answers, rng):
-    """Both reference gradients vanish at the returned weights."""
-    X, k, W1, W2 = run_pca(answers, rng)
+def judge_critical_point(X, k, W1, W2) -> None:
+    """Wrong unless both gradients vanish at (W1, W2) and W2 has rank k (W1 = W2 = 0 is a critical point of any data)."""
     r = gradient_size(W1, W2, X)
     if r > CRITICAL_TOL:
         raise Wrong(f"the gradients do not vanish at your W1, W2: they are {r:.2g} of the size of their terms "
-                    f"(at most {CRITICAL_TOL:g} allowed)" + _point(X, k))
+                    f"(at most {CRITICAL_TOL:g} allowed)")
+    rank = _rank(W2)
+    if rank < k:
+        raise Wrong(f"the gradients vanish, but W2 has rank {rank} < k = {k}: a rank-deficient critical point "
+                    f"(W1 = W2 = 0 is one for any X) says nothing about PCA; PCA's critical points have rank k")
 
 
-@claim("pca_weights", points=1.5, description="reaches the minimum loss (sum of the m−k smallest eigenvalues of XXᵀ)")
-def pca_weights_reaches_the_minimum_loss(answers, rng):
-    """The loss equals the sum of the m − k smallest eigenvalues of XXᵀ."""
-    X, k, W1, W2 = run_pca(answers, rng)
+def judge_minimum_loss(X, k, W1, W2) -> None:
+    """Wrong unless the loss is the sum of the m − k smallest eigenvalues of XXᵀ."""
     best = ref.min_loss(X, k)
     got = ref.loss(W1, W2, X)
     scale = float(np.trace(X @ X.T))
@@ -329,25 +323,26 @@ def pca_weights_reaches_the_minimum_loss(answers, rng):
         return
     higher = got - best
     vals, _ = ref.gram_eigen(X)
+    above = f" ({100 * higher / best:.1f}% above the minimum {best:.4g})" if best > 0 else f" (the minimum is {best:.4g})"
     if gradient_size(W1, W2, X) <= CRITICAL_TOL and np.linalg.matrix_rank(W2) == k:
         q, _ = np.linalg.qr(W2)
         captured = np.sort(np.linalg.eigvalsh(q.T @ X @ X.T @ q))[::-1]
         raise Wrong(f"these are eigenvectors of XXᵀ, but not the top {k}: they capture the eigenvalues "
                     f"{_nums(captured)} where the top {k} are {_nums(vals[:k])}; the loss is higher by "
-                    f"{higher:.4g} ({100 * higher / best:.1f}% above the minimum {best:.4g})"
-                    + _point(X, k))
+                    f"{higher:.4g}{above}")
     raise Wrong(f"your W1, W2 do not minimize the loss: it is {got:.6g}, the minimum is {best:.6g} "
-                f"(higher by {higher:.4g})" + _point(X, k))
+                f"(higher by {higher:.4g})")
 
 
-@claim("pca_weights", points=1, visibility="hidden",
-       description="is the PCA solution: W2 = W1ᵀ with orthonormal columns")
-def pca_weights_are_orthonormal_and_tied(answers, rng):
-    """W2 = W1ᵀ and W2ᵀW2 = I_k (the signs of the columns are free)."""
-    X, k, W1, W2 = run_pca(answers, rng)
+def judge_orthonormal_and_tied(X, k, W1, W2) -> None:
+    """Wrong unless W2 = W1ᵀ with orthonormal columns at a critical point (the signs of the columns are free)."""
     untied = np.linalg.norm(W2 - W1.T) / max(np.linalg.norm(W2), 1e-300)
     skew = np.linalg.norm(W2.T @ W2 - np.eye(k))
     if untied <= ORTHO_TOL and skew <= ORTHO_TOL:
+        if gradient_size(W1, W2, X) > CRITICAL_TOL:
+            # Any orthonormal Q gives W2 = W1ᵀ = Q: only eigenvectors of XXᵀ make it a PCA solution.
+            raise Wrong("W2 = W1ᵀ with orthonormal columns, but not eigenvectors of XXᵀ: the gradients do not "
+                        "vanish there, so this is not a PCA solution")
         return
     at_minimum = abs(ref.loss(W1, W2, X) - ref.min_loss(X, k)) <= LOSS_RTOL * float(np.trace(X @ X.T))
     if at_minimum:
@@ -357,16 +352,114 @@ def pca_weights_are_orthonormal_and_tied(answers, rng):
         raise Wrong(f"this is a minimum, but not the orthonormal one: W1 = A U_kᵀ and W2 = U_k A⁻¹ with A "
                     f"having singular values {_nums(s)}; PCA takes A orthogonal (W2 = W1ᵀ = U_k up to signs)")
     raise Wrong(f"W2 should equal W1ᵀ and have orthonormal columns: ‖W2 − W1ᵀ‖/‖W2‖ = {untied:.3g}, "
-                f"‖W2ᵀW2 − I‖ = {skew:.3g}" + _point(X, k))
+                f"‖W2ᵀW2 − I‖ = {skew:.3g}")
+
+
+def judge_shapes(X, k, W1, W2) -> None:
+    """Nothing beyond run_pca's own checks of the types and shapes."""
+
+
+def _attempt(answers, X, k, judge, timeout: float = PCA_TIMEOUT_S):
+    """The fault that pca_weights(X, k) judged by `judge` raises (Wrong, FormatError, StudentCrash), or None."""
+    try:
+        W1, W2 = run_pca(answers, X, k, timeout)
+        judge(X, k, W1, W2)
+    except (Wrong, FormatError, StudentCrash) as fault:
+        return fault
+    return None
+
+
+def _well_posed(X) -> bool:
+    """Whether XXᵀ has distinct eigenvalues, so that its top-k eigenvectors are unique up to signs."""
+    vals = np.linalg.eigvalsh(X @ X.T)
+    return bool(np.all(np.diff(vals) > 1e-9 * max(float(vals[-1]), 1.0)))
+
+
+def _reference_passes(X, k, judge) -> bool:
+    """Whether the reference PCA passes `judge` on (X, k): only then is (X, k) a fair counterexample."""
+    try:
+        judge(X, k, *ref.pca_weights(X, k))
+    except Wrong:
+        return False
+    return True
+
+
+def _smallest_failure(answers, rng, X, k, judge, fault, took: float):
+    """The smallest (X, k) where pca_weights fails as `fault` did, with its fault: sizes first, then entries.
+
+    Each try gets a few times what the first call took (smaller data should not take longer).
+    """
+    started = time.perf_counter()
+    timeout = min(PCA_TIMEOUT_S, max(5.0, 3 * took))
+    same = type(fault)
+    found: dict = {}
+
+    def fails(X_try, k_try) -> bool:
+        if time.perf_counter() - started > SHRINK_SECONDS or not _well_posed(X_try):
+            return False
+        if not _reference_passes(X_try, k_try, judge):
+            return False
+        f = _attempt(answers, X_try, k_try, judge, timeout)
+        if type(f) is not same or getattr(f, "timed_out", False):
+            return False
+        found[(X_try.tobytes(), X_try.shape, k_try)] = f
+        return True
+
+    m0, n0 = X.shape
+    sizes = [(m, n, kk) for m, n, kk in SHRINK_SIZES if m * n < m0 * n0]
+    candidates = [(rng.integers(-3, 4, (m, n)).astype(float), kk) for m, n, kk in sizes] + [(X, k)]
+    smallest = first_failing(candidates, lambda c: fails(*c), len(candidates))
+    if smallest is None:  # the original no longer fails the same way (a random function, say): keep it
+        return X, k, fault
+    X_small, k_small = smallest
+    tries = SHRINK_TRIES - len(candidates)
+    X_small = shrink_entries({"X": X_small}, lambda d: fails(d["X"], k_small), tries)["X"]
+    return X_small, k_small, found.get((X_small.tobytes(), X_small.shape, k_small), fault)
+
+
+def pca_claim(answers, rng, judge) -> None:
+    """Run pca_weights on random data and judge it; on failure, show the smallest input that fails the same way."""
+    X, k = random_data(rng)
+    started = time.perf_counter()
+    fault = _attempt(answers, X, k, judge)
+    if fault is None:
+        return
+    if isinstance(fault, StudentCrash) and fault.timed_out:
+        raise fault  # a hang is not retried on other inputs: each costs the full timeout
+    took = time.perf_counter() - started
+    X_small, k_small, small_fault = _smallest_failure(answers, rng, X, k, judge, fault, took)
+    message = (f"{small_fault.message}\nsmallest counterexample:\n"
+               + snippet((("X", X_small),), f"W1, W2 = pca_weights(X, {k_small})"))
+    raise type(small_fault)(message)
+
+
+@claim("pca_weights", points=0, description="returns W1 (k×m) and W2 (m×k)")
+def pca_weights_returns_matrices_of_the_right_shapes(answers, rng):
+    """pca_weights returns a tuple of two arrays shaped like W1 and W2 (a gate: the other claims need it)."""
+    pca_claim(answers, rng, judge_shapes)
+
+
+@claim("pca_weights", points=1, description="is a critical point of rank k: both gradients vanish")
+def pca_weights_is_a_critical_point(answers, rng):
+    """Both reference gradients vanish at the returned weights, and W2 has rank k."""
+    pca_claim(answers, rng, judge_critical_point)
+
+
+@claim("pca_weights", points=2, description="reaches the minimum loss (sum of the m−k smallest eigenvalues of XXᵀ)")
+def pca_weights_reaches_the_minimum_loss(answers, rng):
+    """The loss equals the sum of the m − k smallest eigenvalues of XXᵀ."""
+    pca_claim(answers, rng, judge_minimum_loss)
+
+
+@claim("pca_weights", points=1, visibility="hidden",
+       description="is the PCA solution: W2 = W1ᵀ with orthonormal columns")
+def pca_weights_are_orthonormal_and_tied(answers, rng):
+    """W2 = W1ᵀ and W2ᵀW2 = I_k at a critical point (the signs of the columns are free)."""
+    pca_claim(answers, rng, judge_orthonormal_and_tied)
 
 
 def _nums(xs) -> str:
     return "[" + ", ".join(f"{x:.4g}" for x in xs) + "]"
-
-
-def _point(X, k) -> str:
-    """Where it was tried: k and the data X, abbreviated."""
-    return f"\ntried with k={k} and X ({X.shape[0]}×{X.shape[1]}) = {short_repr(np.round(X, 3).tolist(), 100)}"
 
 
 # ---------------------------------------------------------------- pca_argument
@@ -378,9 +471,81 @@ MIN_WORDS, MAX_WORDS = 10, 3000
 def pca_argument_is_a_written_argument(answers):
     """The free response is a string of a reasonable length; a TA grades its content."""
     text = answers.value("pca_argument", STR)
-    words = len(text.split())
+    words = count_words(text)
+    if words == 0:
+        raise FormatError(f"the argument has no words; write at least {MIN_WORDS}")
     if words < MIN_WORDS:
-        raise FormatError(f"the argument has {words} word{'s' if words != 1 else ''}; write at least {MIN_WORDS}")
+        # Still an answer: it stays pending for the TA, and the student is told it is short.
+        raise Wrong(f"the argument is short: it has {words} word{'s' if words != 1 else ''}, and at least "
+                    f"{MIN_WORDS} are expected. It is still an answer: a TA will read and score it.")
     if words > MAX_WORDS:
         raise FormatError(f"the argument has {words} words; keep it under {MAX_WORDS}")
 
+
+
+# ---------------------------------------------------------------- derivations (chat transcripts only)
+# Every derivation step a chat writes, judged by derivations.py at points that satisfy the problem's
+# assumptions; each verdict is also marked in the chat (transcript.html). 0 points unless a course config
+# gives the part some. Only a transcript's extractor provides the equations: a module's names are never read.
+
+from grader.errors import NotAnswered  # noqa: E402
+from problems.pca_autoencoder import derivations  # noqa: E402
+from problems.pca_autoencoder.transcript import EQUATIONS  # noqa: E402
+
+MAX_LISTED = 8  # steps named in a message
+
+
+def _step_line(judged, step) -> str:
+    where = f"turn {judged.turn}" + (f", part ({judged.part})" if judged.part else "")
+    left, right = judged.sides[step.index - 1], judged.sides[step.index]
+    what = {"fails": "does not hold", "unread": "could not be read"}[step.verdict]
+    return f"{where}: `{_cap(left)}` = `{_cap(right)}` {what}: {step.why}"
+
+
+def _cap(text: str, width: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width] + " ..."
+
+
+def _derivation_steps_hold(answers, argument: bool, pass_note) -> None:
+    """Judge the chat's derivation steps of one kind (the PCA argument, or the rest), mark each, and sum up."""
+    steps = []
+    for judged in derivations.judge(answers.from_chat(EQUATIONS)):
+        if judged.kind != "steps":
+            continue
+        # The PCA argument: part (ii), or steps checked where the chat set W1 = U_kᵀ, W2 = U_k.
+        if (judged.part == "ii" or (not judged.part and judged.substituted)) != argument:
+            continue
+        for step in judged.steps:
+            note = {"holds": "this step holds", "fails": f"does not hold: {step.why}",
+                    "unread": f"could not be read: {step.why}"}[step.verdict]
+            answers.mark(f"{judged.key}:{step.index}", step.verdict, note)
+            steps.append((judged, step))
+    what = "the PCA argument (part (ii))" if argument else "the gradients and conditions (part (i))"
+    if not steps:
+        raise NotAnswered(f"no derivation step about {what} was found in the chat")
+    failed = [s for s in steps if s[1].verdict == "fails"]
+    unread = [s for s in steps if s[1].verdict == "unread"]
+    holding = len(steps) - len(failed) - len(unread)
+    listed = failed or unread
+    lines = "\n".join(_step_line(j, s) for j, s in listed[:MAX_LISTED])
+    more = f"\n(and {len(listed) - MAX_LISTED} more)" if len(listed) > MAX_LISTED else ""
+    if failed:
+        raise Wrong(f"{len(failed)} of the {len(steps)} derivation steps about {what} do not hold:\n{lines}{more}")
+    if unread:
+        # A step the grader cannot read is not a step that holds: no credit for what cannot be decided.
+        raise Wrong(f"{holding} of the {len(steps)} derivation steps about {what} hold; "
+                    f"{len(unread)} could not be read, so the chain is not shown to hold:\n{lines}{more}")
+    pass_note(f"all {len(steps)} derivation steps about {what} hold")
+
+
+@claim("derivations", points=0, description="every derivation step about the gradients and conditions holds")
+def derivation_steps_about_the_gradients_hold(answers, pass_note):
+    """The chat's chains in part (i) (and outside the PCA argument) hold step by step."""
+    _derivation_steps_hold(answers, argument=False, pass_note=pass_note)
+
+
+@claim("derivations", points=0, description="every derivation step of the PCA argument holds")
+def derivation_steps_of_the_pca_argument_hold(answers, pass_note):
+    """The chat's chains in part (ii), checked where W1 = U_kᵀ and W2 = U_k, hold step by step."""
+    _derivation_steps_hold(answers, argument=True, pass_note=pass_note)

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from grader.counterexamples import first_failing, python_literal, shrink_entries
 from grader.errors import FormatError
 from problems.pca_autoencoder.matexpr import (
     MAX_LENGTH, Add, Node, Num, T, Typed, evaluate, make_mul, parse, rename, swap_gram, typecheck,
@@ -185,23 +186,51 @@ def diagnose(tree: Node, text: str, target: Reference, others: tuple = ()) -> st
     return None
 
 
+# Sizes tried for a counterexample, smallest first, and how many integer points at each.
+COUNTEREXAMPLE_SIZES = ((2, 3, 1), (3, 4, 1), (3, 4, 2), (4, 5, 1), (4, 5, 2))
+POINTS_PER_SIZE = 8
+MAX_SHRINK_TRIES = 200  # evaluating two small expressions is cheap
+
+
 def counterexample(typed: Typed, ref: Reference) -> str | None:
-    """The smallest integer point where the answer and the reference differ, as text."""
-    rng = np.random.default_rng(7)
-    for m, n, k in ((2, 3, 1), (3, 4, 1), (3, 4, 2)):
-        for _ in range(8):
-            env = {"W1": rng.integers(-2, 3, (k, m)).astype(float), "W2": rng.integers(-2, 3, (m, k)).astype(float),
-                   "X": rng.integers(-2, 3, (m, n)).astype(float)}
-            point = Draw({"m": m, "n": n, "k": k}, env)
+    """The smallest integer point where the answer and the reference differ, as copy-pasteable Python.
+
+    Sizes first (the smallest m, n, k where some small-integer point differs),
+    then the entries, each moved toward 0 while the two still differ.
+    """
+    def differs(env: dict) -> bool:
+        k, m = env["W1"].shape
+        point = Draw({"m": m, "n": env["X"].shape[1], "k": k}, env)
+        try:
             (mine,), (right,) = values(typed, [point]), values(ref.typed, [point])
-            if mine.shape == right.shape and not np.allclose(mine, right, rtol=1e-9, atol=1e-9):
-                return (f"m={m}, n={n}, k={k}, W1={_ints(env['W1'])}, W2={_ints(env['W2'])}, X={_ints(env['X'])}: "
-                        f"yours gives {_ints(mine)}, {ref.name} is {_ints(right)}")
-    return None
+        except FormatError:  # grew too large to evaluate: not a usable counterexample
+            return False
+        return mine.shape == right.shape and not np.allclose(mine, right, rtol=1e-9, atol=1e-9)
+
+    rng = np.random.default_rng(7)
+
+    def candidates():
+        for m, n, k in COUNTEREXAMPLE_SIZES:
+            for _ in range(POINTS_PER_SIZE):
+                yield {"W1": rng.integers(-2, 3, (k, m)), "W2": rng.integers(-2, 3, (m, k)), "X": rng.integers(-2, 3, (m, n))}
+
+    found = first_failing(candidates(), differs, len(COUNTEREXAMPLE_SIZES) * POINTS_PER_SIZE)
+    if found is None:
+        return None
+    env = shrink_entries(found, differs, MAX_SHRINK_TRIES, roundings=())
+    k, m = env["W1"].shape
+    point = Draw({"m": m, "n": env["X"].shape[1], "k": k}, env)
+    (mine,), (right,) = values(typed, [point]), values(ref.typed, [point])
+    return (f"m={m}, n={env['X'].shape[1]}, k={k}\nimport numpy as np\n"
+            + "\n".join(f"{name} = {python_literal(env[name])}" for name in ("W1", "W2", "X"))
+            + f"\nyours gives {_ints(mine)}; {ref.name} is {_ints(right)}")
 
 
 def _ints(a: np.ndarray) -> str:
-    return str(np.rint(a).astype(int).tolist()) if np.allclose(a, np.rint(a)) else np.array2string(a, precision=4)
+    """A value at an integer point: a list of whole numbers when it is one, else the array in full."""
+    if np.allclose(a, np.rint(a), rtol=0, atol=1e-9):
+        return str(np.rint(a).astype(int).tolist())
+    return python_literal(np.asarray(a, dtype=np.float64))
 
 
 def residual(lhs: Typed, rhs: Typed) -> Typed:

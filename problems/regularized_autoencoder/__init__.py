@@ -2,7 +2,7 @@
 
 The checks are in checks.py; the closed form is in reference/regularized_autoencoder.py.
 """
-from grader.problem import Part, Problem
+from grader.problem import Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="regularized_autoencoder",
@@ -26,4 +26,11 @@ PROBLEM = Problem(
              kind="function"),
     ),
     needs_torch=True,
+    recognize=Recognize(
+        topics=(r"regulari[sz]", r"weight[ _-]?decay", r"\\lambda|λ", r"\\ell_?\{?2\}?|ℓ\s*_?\s*2|\bl2\b",
+                r"linear\s+layers?", r"MSELoss|L1Loss|CrossEntropyLoss", r"\bdropout\b", r"\b(?:layer|batch)\s*norm",
+                r"orthonormal", r"inductive\s+bias", r"self-supervised", r"\bSGD\b"),
+        headings=(r"regulari[sz]ed", r"self-supervised", r"\bl2\b|ℓ\s*_?\s*2|\\ell_?\{?2", r"orthonormal columns"),
+        parts=("a", "b", "i", "ii", "iii"),
+    ),
 )

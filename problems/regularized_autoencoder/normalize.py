@@ -1,8 +1,9 @@
-"""Normalization of the short answers (case, spaces, `torch.nn.` prefixes, "2" vs 2).
+"""Normalization of the short answers' spellings (case, spaces, `torch.nn.` prefixes, "two" in a transcript).
 
-Each function takes the plain value from the sandbox and returns a canonical
-form, or None when the value cannot be read as an answer to the question (the
-check then says what it expected).
+Each function takes a plain value and returns a canonical form, or None when
+it cannot be read as an answer to the question (the check then says what it
+expected). The checks first require the type the answer contract names (an
+int, a string, a list of strings); the transcript reader uses these on text.
 """
 from __future__ import annotations
 
@@ -92,16 +93,6 @@ def option_name(text: str) -> str | None:
     mentioned = options_in(text)
     # A phrase that mentions exactly one option names it; two or more is ambiguous.
     return mentioned[0] if len(mentioned) == 1 else None
-
-
-def split_choices(value) -> list[str] | None:
-    """The chosen options as a list of strings: a list/tuple of str as is, one string split at , ; / & "and"."""
-    if type(value) in (list, tuple) and all(type(v) is str for v in value):
-        return list(value)
-    if type(value) is str:
-        parts = re.split(r",|;|/|&|\n|\band\b|\+", value, flags=re.IGNORECASE)
-        return [p for p in (q.strip() for q in parts) if p]
-    return None
 
 
 def yes_no(value) -> bool | None:

@@ -2,7 +2,8 @@
 
 Three criteria, each worth a share of a train claim:
 - the singular values of W2 equal sqrt(1 - lam / s_i) within SV_TOL;
-- W1 = W2^T (the penalty balances the two factors) within BALANCE_TOL;
+- W1 = W2^T (the penalty balances the two factors) within BALANCE_TOL, for a W2
+  whose columns span the top eigenvectors (balanced random factors earn nothing);
 - objective (6) at (W1, W2) is within LOSS_RTOL (relative) of the optimum.
 When the singular values are off, the lam they imply is computed and compared
 with the classic scaling mistakes, which are named.
@@ -180,9 +181,16 @@ def assess(X: np.ndarray, k: int, lam: float, W1: np.ndarray, W2: np.ndarray) ->
     ref_norm = float(np.linalg.norm(best.W2))
     imbalance = float(np.linalg.norm(W1 - W2.T)) / ref_norm if ref_norm > 0 else float(np.linalg.norm(W1 - W2.T))
     trivial = ref_norm > 0 and float(np.linalg.norm(W2)) < TRIVIAL_NORM * ref_norm
-    balance_ok = imbalance <= BALANCE_TOL and not trivial
+    # W1 = W2^T is a property of trained weights only where W2 spans the top eigenvectors: any orthonormal Q
+    # gives W1 = Q^T, W2 = Q, balanced without any training.
+    stray = alive_subspace_angle_deg(W2, best.eigenvectors)
+    balance_ok = imbalance <= BALANCE_TOL and not trivial and stray <= ALIGN_DEG
     if trivial:
         lines.append("W2 is about 0, so W1 = W2^T holds trivially and earns nothing.")
+    elif imbalance <= BALANCE_TOL and not balance_ok:
+        lines.append(f"W1 = W2^T holds, but the columns of W2 are {stray:.0f} degrees away from the top-{k} "
+                     f"eigenvectors of X X^T / n: balanced factors that do not fit the data are not the minimizer, "
+                     f"so this earns nothing.")
     elif not balance_ok:
         lines.append(f"At the minimizer W1 = W2^T (the penalty balances the two factors); got "
                      f"||W1 - W2^T||_F / ||W2*||_F = {imbalance:.3g} > {BALANCE_TOL}.")

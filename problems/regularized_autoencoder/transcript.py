@@ -1,24 +1,23 @@
-"""Reading the regularized_autoencoder answers out of a chat transcript (text parsing only, nothing is run).
+"""Reading the regularized_autoencoder answers out of this problem's region of a chat (text only, nothing is run).
 
-The section of the chat about this problem starts at its first question (how
-many linear layers are needed). In it, each "Answer: ..." line is classified
-by what it names: a loss, options of the select-all question, a yes/no, or a
-count of layers. The last answer of each kind wins (a chat may revise one).
-The yes/no may also open a paragraph ("Yes, the solution ..."); the argument
-is the text that follows it. The code parts (build_model, train) cannot be
-answered in a transcript.
+In each reply about the problem, each "Answer: ..." line is classified by
+what it names: a loss, options of the select-all question, a yes/no, or a
+count of layers. The yes/no may also open a paragraph ("Yes, the solution
+...") after the question on orthonormal columns; the argument is the text
+that follows it. Every answer seen is reported, so that a later reply that
+answers again (a revised count, a changed yes/no) is the one graded. The
+code parts (build_model, train) cannot be answered in a transcript.
 """
 from __future__ import annotations
 
 import re
 
+from grader.transcripts.regions import Extraction, Found, Region
 from problems.regularized_autoencoder import normalize
 
-# Where this problem's part of the chat starts.
-START = re.compile(r"how\s+many\s+linear\s+layers", re.IGNORECASE)
-# A later question of another problem ends the section.
-NEXT_PROBLEM = re.compile(r"^\s*(?:#+\s*)?(?:question|problem)\s+\d+\b", re.IGNORECASE | re.MULTILINE)
-ANSWER_LINE = re.compile(r"^[ \t>*_#-]*(?:final\s+)?answer[*_]*\s*[:：]\s*(?P<text>.+)$", re.IGNORECASE | re.MULTILINE)
+# "Answer: ...", also after a part label on the same line ("(ii) **Answer:** nn.MSELoss").
+ANSWER_LINE = re.compile(r"^[ \t>*_#-]*(?:\(?(?:[ivx]{1,4}|[a-h])\)[ \t*_]*)?(?:final\s+)?answer[*_]*\s*[:：]\s*"
+                         r"(?P<text>.+)$", re.IGNORECASE | re.MULTILINE)
 VERDICT_LINE = re.compile(r"^[ \t>*_-]*(?:answer[*_]*\s*[:：]\s*)?[*_]*(?P<word>yes|no)\b[*_]*[,.:;!]?(?P<rest>.*)$",
                           re.IGNORECASE | re.MULTILINE)
 LOSS = re.compile(r"\b(?:torch\.)?(?:nn\.)?(MSELoss|L1Loss|CrossEntropyLoss)\b", re.IGNORECASE)
@@ -31,16 +30,7 @@ COUNT = re.compile(r"^[\s*_`]*(\d+|zero|one|two|three|four)\b", re.IGNORECASE)
 # The end of the answer proper: a sentence end, a dash or a parenthesis.
 FIRST_CLAUSE = re.compile(r"[.;!]\s|[.;!]$|\s[-\u2013\u2014]+\s|\(|,\s*(?:since|because|as)\b", re.IGNORECASE)
 MAX_ARGUMENT_CHARS = 4000
-
-
-def section(text: str) -> str:
-    """The part of the chat about this problem ('' when its first question is not found)."""
-    start = START.search(text)
-    if start is None:
-        return ""
-    rest = text[start.start():]
-    following = NEXT_PROBLEM.search(rest, 1)
-    return rest[: following.start()] if following else rest
+PART_B = re.compile(r"^\s*(?:#{1,6}\s*)?[*_]{0,2}\s*(?:part\s*)?\(?\s*b\s*[).:][^\n]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def classify(answer: str) -> tuple[str, object] | None:
@@ -74,36 +64,46 @@ def argument_after(text: str, start: int) -> str:
     return body
 
 
-def verdict_line(part: str) -> re.Match | None:
-    """The yes/no that opens the answer to part (b): the first one after the last line asking about orthonormality."""
+def verdict_line(part: str, asked: bool = False) -> re.Match | None:
+    """The yes/no that opens the answer to part (b): the first one after the last line asking about orthonormality.
+
+    When the reply does not restate the question but the user `asked` it, the first yes/no of the reply's
+    part (b) section counts.
+    """
     questions = list(BIAS_QUESTION.finditer(part))
     if questions:
         return VERDICT_LINE.search(part, questions[-1].end())
     mention = part.lower().find("orthonormal")
-    return VERDICT_LINE.search(part, mention) if mention >= 0 else None
+    if mention >= 0:
+        return VERDICT_LINE.search(part, mention)
+    if asked:
+        heading = PART_B.search(part)
+        return VERDICT_LINE.search(part, heading.end()) if heading else None
+    return None
 
 
-def extract(text: str) -> dict:
-    """Answer name -> plain value for what the transcript answers, plus "_notes" saying where each came from."""
-    part = section(text)
-    if not part:
-        return {"_notes": ["the question on linear layers was not found, so no answer was read for this problem"]}
-    found, notes, bias_at = {}, [], None
-    for m in ANSWER_LINE.finditer(part):
-        kind = classify(m.group("text"))
-        if kind is not None:
-            found[kind[0]] = kind[1]
-            notes.append(f"{kind[0]} read from: {m.group(0).strip()[:120]}")
-            if kind[0] == "orthonormal_bias":
-                bias_at = m.start()
-    if bias_at is None:
-        verdict = verdict_line(part)
-        if verdict is not None:
-            found["orthonormal_bias"] = verdict.group("word").lower()
-            notes.append(f"orthonormal_bias read from: {verdict.group(0).strip()[:120]}")
-            bias_at = verdict.start()
-    if bias_at is not None:
-        # The argument is what follows the verdict (the verdict line included, for context).
-        found["orthonormal_argument"] = argument_after(part, bias_at)
-    found["_notes"] = notes
-    return found
+def extract(region: Region) -> Extraction:
+    """Every answer to this problem's short questions in the region, with where it was written."""
+    found = []
+    asked = any("orthonormal" in q.text.lower() for q in region.questions)
+    for segment in region.segments:
+        text, bias_at = segment.text, None
+        for m in ANSWER_LINE.finditer(text):
+            kind = classify(m.group("text"))
+            if kind is not None:
+                found.append(Found.at(kind[0], kind[1], segment, m.start("text"), m.end("text"), "the Answer: line"))
+                if kind[0] == "orthonormal_bias":
+                    bias_at = m.start()
+        if bias_at is None:
+            verdict = verdict_line(text, asked)
+            if verdict is not None:
+                found.append(Found.at("orthonormal_bias", verdict.group("word").lower(), segment,
+                                      verdict.start("word"), verdict.end("word"), "the yes/no opening the argument"))
+                bias_at = verdict.start()
+        if bias_at is not None:
+            # The argument is what follows the verdict (the verdict line included, for context).
+            argument = argument_after(text, bias_at)
+            lead = bias_at + len(text[bias_at:]) - len(text[bias_at:].lstrip())
+            found.append(Found.at("orthonormal_argument", argument, segment, lead,
+                                  min(len(text), lead + len(argument)), "the paragraphs after the yes/no"))
+    return Extraction(found=tuple(found))

@@ -39,8 +39,12 @@ def known_figure(seconds: float) -> facts.Figure | None:
     return facts.nearest(facts.KNOWN_FIGURES, seconds, facts.TIME_REL_TOL)
 
 
-def check_time(answers, part: str, fact: facts.TimeFact, role: str) -> None:
-    """Pass when the part's time is within tolerance of an accepted figure; else say which figure it is, if known."""
+def check_time(answers, part: str, fact: facts.TimeFact, role: str, reveal: bool) -> None:
+    """Pass when the part's time is within tolerance of an accepted figure; else say which figure it is, if known.
+
+    The accepted figures, and what the student's figure is (it may be another part's answer), are named only
+    when `reveal` (a graded report after the due date).
+    """
     raw = _field(answers, part, "time_s")
     try:
         seconds = parse_time(raw)
@@ -48,6 +52,8 @@ def check_time(answers, part: str, fact: facts.TimeFact, role: str) -> None:
         raise FormatError(f"{part}['time_s']: {e}") from None
     if fact.match(seconds):
         return
+    if not reveal:
+        raise Wrong(f"{part}['time_s'] is not {role}.", got=_shown(raw, show_seconds(seconds)))
     accepted = " or ".join(f"{show_seconds(f.seconds)} ({f.meaning})" for f in fact.accepted)
     known = known_figure(seconds)
     hint = f" {show_seconds(known.seconds)} is {known.meaning} ({known.source})." if known else ""
@@ -55,8 +61,8 @@ def check_time(answers, part: str, fact: facts.TimeFact, role: str) -> None:
                 got=_shown(raw, show_seconds(seconds)))
 
 
-def check_accuracy(answers, part: str) -> None:
-    """Pass when the part's accuracy is the series' 94 % (within tolerance)."""
+def check_accuracy(answers, part: str, reveal: bool) -> None:
+    """Pass when the part's accuracy is the series' 94 % (within tolerance); the figure is named only when `reveal`."""
     raw = _field(answers, part, "accuracy")
     try:
         fraction, was_percent = parse_accuracy(raw)
@@ -65,6 +71,9 @@ def check_accuracy(answers, part: str) -> None:
     acc = facts.ACCURACY
     if acc.accepts(fraction):
         return
+    if not reveal:
+        raise Wrong(f"{part}['accuracy'] is not the test accuracy the series trains to.",
+                    got=_shown(raw, show_percent(fraction)))
     hint = ""
     if was_percent and acc.accepts(100 * fraction):
         # "0.94%" is a fraction written with a percent sign: say so rather than just "wrong".
@@ -77,13 +86,20 @@ def check_accuracy(answers, part: str) -> None:
 
 
 def check_word_count(answers, part: str) -> None:
-    """Pass when the free response has between MIN_WORDS and MAX_WORDS words."""
+    """Tell the student when the free response is outside MIN_WORDS to MAX_WORDS; any text stays an answer.
+
+    A response of the wrong length is still pending for a TA (the part is manual): the message only
+    says that it is short or long. Text without a single word is a format error: nothing to score.
+    """
     text = answers.value(part, STR)
     n = count_words(text)
+    if n == 0:
+        raise FormatError(f"{part}: expected about 100 words of text, got no words")
     if not facts.MIN_WORDS <= n <= facts.MAX_WORDS:
         raise Wrong(
-            f"{part} should be about 100 words; it has {n} word{'s' if n != 1 else ''}"
-            f" (accepted: {facts.MIN_WORDS} to {facts.MAX_WORDS}).",
+            f"{part} is {'short' if n < facts.MIN_WORDS else 'long'}: it has {n} word{'s' if n != 1 else ''}, "
+            f"and about 100 are asked for ({facts.MIN_WORDS} to {facts.MAX_WORDS}). It is still an answer: "
+            f"a TA will read and score it.",
         )
 
 
@@ -115,15 +131,15 @@ def baseline_is_a_readable_time_and_accuracy(answers):
 
 
 @claim("baseline", points=2, visibility="after_due", description="time is where the series started")
-def baseline_time_is_where_the_series_started(answers):
+def baseline_time_is_where_the_series_started(answers, reveal):
     """The baseline time is one of the series' starting figures."""
-    check_time(answers, "baseline", facts.ACCEPTED_BASELINE_TIMES, "a starting time of the series")
+    check_time(answers, "baseline", facts.ACCEPTED_BASELINE_TIMES, "a starting time of the series", reveal)
 
 
 @claim("baseline", points=1, visibility="after_due", description="accuracy is the threshold the series trains to")
-def baseline_accuracy_is_the_series_threshold(answers):
+def baseline_accuracy_is_the_series_threshold(answers, reveal):
     """The baseline accuracy is the series' accuracy threshold."""
-    check_accuracy(answers, "baseline")
+    check_accuracy(answers, "baseline", reveal)
 
 
 @claim("final", points=0, description="is a time and an accuracy the grader can read")
@@ -133,15 +149,15 @@ def final_is_a_readable_time_and_accuracy(answers):
 
 
 @claim("final", points=2, visibility="after_due", description="time is where the series ended")
-def final_time_is_where_the_series_ended(answers):
+def final_time_is_where_the_series_ended(answers, reveal):
     """The final time is the series' last figure."""
-    check_time(answers, "final", facts.ACCEPTED_FINAL_TIMES, "the final time of the series")
+    check_time(answers, "final", facts.ACCEPTED_FINAL_TIMES, "the final time of the series", reveal)
 
 
 @claim("final", points=1, visibility="after_due", description="accuracy is the threshold the series trains to")
-def final_accuracy_is_the_series_threshold(answers):
+def final_accuracy_is_the_series_threshold(answers, reveal):
     """The final accuracy is the series' accuracy threshold."""
-    check_accuracy(answers, "final")
+    check_accuracy(answers, "final", reveal)
 
 
 @claim("learned", points=4, description="is about 100 words (50 to 200); scored by a TA")
@@ -157,6 +173,6 @@ def most_interesting_is_about_100_words(answers):
 
 
 @claim("train_fast", points=2, description="reaches the target accuracy within its time budget")
-def train_fast_reaches_the_target_within_its_budget(answers, seed, record_property):
+def train_fast_reaches_the_target_within_its_budget(answers, seed, pass_note, record_property):
     """train_fast's predictions reach the target accuracy within the budget (time reported beside the reference)."""
-    return grade_train_fast(answers, seed, record=record_property)
+    pass_note(grade_train_fast(answers, seed, record=record_property))

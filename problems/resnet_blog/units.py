@@ -22,8 +22,9 @@ TIME_PAIR = re.compile(rf"\s*({NUMBER})\s*([a-zA-Z\"'″′]+\.?)?\s*(?:,|and)?"
 CLOCK = re.compile(r"(\d+):([0-5]\d(?:\.\d+)?)")
 ACCURACY = re.compile(rf"({NUMBER})\s*(%|percent|per cent|pct)?(?:\s+(?:test\s+)?accuracy)?")
 
-TIME_FORMS = '26, 26.0, "26 s", "26 seconds", "0.43 min", "5 min 41 s" or "5:41"'
-ACCURACY_FORMS = '0.94, 94, "94%", "94 %" or "94 percent"'
+# Examples in messages a student reads before grading: never figures the checks accept.
+TIME_FORMS = '45, 45.0, "45 s", "45 seconds", "0.75 min", "2 min 5 s" or "2:05"'
+ACCURACY_FORMS = '0.87, 87, "87%", "87 %" or "87 percent"'
 
 
 class UnitError(ValueError):
@@ -68,7 +69,7 @@ def parse_time(value) -> float:
         if unit is None:
             if len(pairs) > 1:
                 # "5 41" has no meaning of its own; a bare number is seconds only when it stands alone.
-                raise UnitError(f"cannot read {value!r} as a time: give each number a unit, as in \"5 min 41 s\"")
+                raise UnitError(f"cannot read {value!r} as a time: give each number a unit, as in \"2 min 5 s\"")
             total += number
             continue
         unit = unit.rstrip(".")

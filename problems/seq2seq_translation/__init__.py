@@ -1,5 +1,5 @@
 """Machine translation with an RNN encoder-decoder: what the decoder is fed."""
-from grader.problem import Part, Problem
+from grader.problem import Part, Problem, Recognize
 
 PROBLEM = Problem(
     name="seq2seq_translation",
@@ -15,5 +15,13 @@ PROBLEM = Problem(
         Part("evaluation_decoder_inputs", points=3, answer="list of 5 strings"),
         Part("decoder_inputs", points=4, answer="function (target, generated, training) -> list of strings",
              kind="function"),
+    ),
+    recognize=Recognize(
+        topics=(r"machine\s+translation", r"encoder[- ]decoder", r"seq2seq|sequence[- ]to[- ]sequence",
+                r"teacher[- ]forcing", r"<\s*sos\s*>|&lt;\s*sos|\bSOS\b", r"\btokens?\b", r"\btranslat", r"\bRNN\b",
+                r"autoregressive", r"vertical(?:ly)?\s+stack"),
+        headings=(r"machine\s+translation", r"encoder[- ]decoder", r"seq2seq", r"teacher[- ]forcing",
+                  r"(?:training|evaluation|decoder)\s+(?:time\s+)?(?:tokens|inputs)"),
+        parts=("a", "b", "c"),
     ),
 )

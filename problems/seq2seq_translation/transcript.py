@@ -1,51 +1,82 @@
-"""Reading the seq2seq answers out of a chat transcript."""
+"""Reading the seq2seq answers out of this problem's region of a chat (text parsing only; nothing is run).
+
+In each reply about the problem, part (a) is the free response, parts (b)
+and (c) the training and evaluation inputs; a section without a label counts
+as (b) or (c) when its heading says training or evaluation. The tokens of a
+part are the first "Answer: ..." line listing four or more tokens, else a
+table with rows w1 ... w5. Every answer seen is reported: a later reply that
+answers a part again revises it.
+"""
 from __future__ import annotations
 
 import re
 
-from grader import transcript as tx
+from grader.transcripts import markdown as md
+from grader.transcripts.regions import Extraction, Found, Region, Segment, sections
 
-START = r"machine translation|encoder[- ]decoder|seq2seq"
-STOPS = [r"auto-?encoder", r"resnet", r"\bPCA\b"]
-_TABLE_ROW = re.compile(r"^\s*\|?\s*w\s*(?:_\s*)?\{?\s*([1-5₁₂₃₄₅])\s*\}?\s*[|:=\t ]\s*\|?\s*(\S[^|]*?)\s*\|?\s*$",
-                        re.IGNORECASE | re.MULTILINE)
+NAMES = {"a": "vertical_stacking_problem", "b": "training_decoder_inputs", "c": "evaluation_decoder_inputs"}
+TRAINING = re.compile(r"\btrain|teacher[- ]forc", re.IGNORECASE)
+EVALUATION = re.compile(r"evaluat|inference|test[- ]time|generat", re.IGNORECASE)
+MAX_RESPONSE_CHARS = 3000
+_TABLE_ROW = re.compile(r"^[ \t]*\|?[ \t]*[*_`]*w[ \t]*(?:_[ \t]*)?\{?[ \t]*([1-5₁₂₃₄₅])[ \t]*\}?[*_`]*[ \t]*[|:=\t ][ \t]*"
+                        r"\|?[ \t]*(\S[^|\n]*?)[ \t]*\|?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _SUB = str.maketrans("₁₂₃₄₅", "12345")
 
 
 def tokens_from_line(line: str) -> list:
-    """'<sos>, I, see, a, dog' → ['<sos>', 'I', 'see', 'a', 'dog'] (commas or arrows separate)."""
+    """'<sos>, I, see, a, dog' → ['<sos>', 'I', 'see', 'a', 'dog'] (commas, arrows or bars separate)."""
     line = line.replace("&lt;", "<").replace("&gt;", ">").replace("\\langle", "<").replace("\\rangle", ">")
     parts = re.split(r"\s*(?:,|→|->|\|)\s*", line.strip().strip("[]()"))
     return [p.strip().strip("'\"") for p in parts if p.strip().strip("'\"")]
 
 
-def tokens_from_table(text: str) -> list:
-    """Tokens from a 'w1 | <sos>' style table, in w1..w5 order, when all five rows are there."""
-    rows = {}
+def tokens_from_table(text: str) -> tuple[list, int, int] | None:
+    """(tokens w1..w5, start, end) from a 'w1 | <sos>' table, when all five rows are there."""
+    rows, start, end = {}, None, None
     for m in _TABLE_ROW.finditer(text):
-        rows.setdefault(int(m.group(1).translate(_SUB)), tx.clean_inline(m.group(2)))
-    return [rows[i] for i in range(1, 6)] if sorted(rows) == [1, 2, 3, 4, 5] else []
+        rows.setdefault(int(m.group(1).translate(_SUB)), md.clean_inline(m.group(2)))
+        start = m.start() if start is None else start
+        end = m.end()
+    if sorted(rows) != [1, 2, 3, 4, 5]:
+        return None
+    return [rows[i] for i in range(1, 6)], start, end
 
 
-def _tokens(section: str) -> list | None:
-    for line in tx.answer_lines(section):
-        toks = tokens_from_line(line)
-        if len(toks) >= 4:
-            return toks
-    return tokens_from_table(section) or None
+def which(label: str | None, section: Segment) -> str | None:
+    """The answer name a section answers: by its part label, else by what its heading says."""
+    if label in NAMES:
+        return NAMES[label]
+    heading = section.text.split("\n", 1)[0]
+    if EVALUATION.search(heading):
+        return NAMES["c"]
+    if TRAINING.search(heading) and not re.search(r"vertical|stack", heading, re.IGNORECASE):
+        return NAMES["b"]
+    return None
 
 
-def extract(text: str) -> dict:
-    """The seq2seq answers found in the assistant's turns."""
-    body = tx.region(tx.assistant_text(text), START, STOPS)
-    if not body:
-        return {"_notes": ["no machine-translation answers found (looked for a section mentioning machine translation)"]}
-    sections = tx.parts(body)
-    found: dict = {}
-    if "a" in sections:
-        found["vertical_stacking_problem"] = sections["a"].strip()[:3000]
-    for label, name in (("b", "training_decoder_inputs"), ("c", "evaluation_decoder_inputs")):
-        toks = _tokens(sections.get(label, ""))
-        if toks is not None:
-            found[name] = toks
-    return found
+def tokens(name: str, section: Segment) -> Found | None:
+    """The token list a section gives: its first Answer line with four or more tokens, else its w1..w5 table."""
+    for piece in md.answer_lines(section.text):
+        found = tokens_from_line(piece.text)
+        if len(found) >= 4:
+            return Found.at(name, found, section, piece.start, piece.end, "the Answer: line")
+    table = tokens_from_table(section.text)
+    if table is not None:
+        return Found.at(name, table[0], section, table[1], table[2], "the table of w1 ... w5")
+    return None
+
+
+def extract(region: Region) -> Extraction:
+    """Every seq2seq answer in the region, in chat order."""
+    found = []
+    for segment in region.segments:
+        for label, section in sections(segment, tuple(NAMES)):
+            name = which(label, section)
+            if name == NAMES["a"]:
+                body = section.text.strip()
+                lead = len(section.text) - len(section.text.lstrip())
+                text = body[:MAX_RESPONSE_CHARS]
+                found.append(Found.at(name, text, section, lead, lead + len(text), f"the section of part ({label})"))
+            elif name is not None and (answer := tokens(name, section)) is not None:
+                found.append(answer)
+    return Extraction(found=tuple(found))

@@ -11,7 +11,7 @@ Leave a name undefined (or delete it) for a part you skip: it is graded as
 # def decoder_inputs(target, generated, training): ...
 
 # --- pca_autoencoder -----------------------------------------------------------------------
-# grad_W1 = "..."                                    # e.g. plain: 2*W2.T*(...) or LaTeX: 2W_2^\top(...)
+# grad_W1 = "..."                                    # notation, e.g. plain: 3*W1.T*W1 or LaTeX: r"3W_1^\top W_1"
 # grad_W2 = "..."
 # first_order_conditions = ["... = ...", "... = ..."]
 # def pca_weights(X, k): ...                         # -> (W1, W2) numpy arrays

@@ -33,7 +33,7 @@ def test_several_problem_folders_are_one_batch(bwrap, two_problems, tmp_path):
     proc = grader("grade", *map(str, two_problems), "--per-problem-dirs", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     students = ["seq2seq_translation-correct", "seq2seq_translation-tokens_swapped", "pca_autoencoder-correct"]
-    assert json.loads((out / "batch.json").read_text())["students"] == students
+    assert json.loads((out / "_staff" / "batch.json").read_text())["students"] == students
     # Each is graded on its folder's problem only.
     assert json.loads((out / "pca_autoencoder-correct" / "results.json").read_text())["max_score"] == 18
     assert json.loads((out / "seq2seq_translation-correct" / "results.json").read_text())["max_score"] == 14
@@ -85,7 +85,7 @@ def test_a_canvas_roster_gives_grades_canvas_csv_and_accounts_for_everyone(bwrap
 
     # A TA scores the free responses: `grader manual` rewrites the Canvas export from the kept roster.
     before = {r["student"]: float(r["score"]) for r in csv.DictReader((out / "grades.csv").open())}
-    sheet = out / "manual_scores.csv"
+    sheet = out / "_staff" / "manual_scores.csv"
     rows = list(csv.DictReader(sheet.open()))
     with sheet.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -2,9 +2,11 @@
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,9 +61,11 @@ def test_grade_writes_the_contract_files(bwrap, tmp_path):
     proc = grader("grade", str(batch), "--out", str(out), "--problem", "seq2seq_translation")
     assert proc.returncode == 0, proc.stderr
     students = ["broken", "correct", "import_error", "tokens_swapped", "zipped"]
-    for s in students:
-        assert (out / s / "results.json").is_file() and (out / s / "report.html").is_file()
-    assert (out / "summary.html").is_file()
+    for s in students:  # each folder can be handed back as it is
+        assert sorted(p.name for p in (out / s).iterdir()) == ["report.html", "results.json"]
+        assert (out / "_staff" / s / "report.json").is_file()
+    assert (out / "summary.html").is_file() and (out / "grades.csv").is_file()
+    assert {p.name for p in (out / "_staff").iterdir()} >= {"batch.json", "manual.html", "manual_scores.csv"}
     res = json.loads((out / "correct" / "results.json").read_text())
     assert set(res) >= {"score", "max_score", "tests"}
     for t in res["tests"]:
@@ -100,7 +104,7 @@ def test_ta_scores_for_manual_parts_are_applied_and_survive_a_regrade(tmp_path):
     args = ("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "resnet_blog")
     assert grader(*args).returncode == 0
     before = {s: json.loads((out / s / "results.json").read_text()) for s in ("correct_numbers", "word_counts_too_short")}
-    sheet = out / "manual_scores.csv"
+    sheet = out / "_staff" / "manual_scores.csv"
     rows = list(csv.DictReader(sheet.open()))
     assert [(r["student"], r["part"], r["max_points"], r["score"]) for r in rows] == [
         ("correct_numbers", "resnet_blog.learned", "4", ""), ("correct_numbers", "resnet_blog.most_interesting", "4", ""),
@@ -161,3 +165,130 @@ def test_grade_with_gpu_refuses_where_the_sandbox_cannot_use_one(bwrap, tmp_path
     assert proc.returncode == 2
     assert "--gpu: this machine has no NVIDIA device nodes" in proc.stderr and "grade without --gpu" in proc.stderr
     assert not out.exists()
+
+
+FULL = ("pca_autoencoder/correct_plain", "resnet_blog/correct_numbers", "seq2seq_translation/correct",
+        "regularized_autoencoder/correct_mean_loss")
+
+
+def test_check_passes_a_full_correct_submission_without_the_optional_part(tmp_path):
+    sub = tmp_path / "mine"
+    sub.mkdir()
+    (sub / "answers.py").write_text("\n".join((EXAMPLES / f / "answers.py").read_text() for f in FULL))
+    assert "def train_fast" not in (sub / "answers.py").read_text()
+    proc = grader("check", str(sub))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"\n  resnet_blog\.train_fast +2 extra  optional, not attempted\n", proc.stdout)
+    assert "Public checks: 36/36. Hidden checks and 20 manual points count when your TA grades." in proc.stdout
+    assert "FAIL" not in proc.stdout
+
+
+def test_make_check_without_a_submission_says_how_to_start(tmp_path, root):
+    shutil.copy(root / "Makefile", tmp_path / "Makefile")  # nothing else: it must not try to install first
+    proc = subprocess.run(["make", "--no-print-directory", "check"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "there is no submission at submissions/mine" in proc.stderr
+    assert "    cp -r submissions/template submissions/mine\n" in proc.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_the_readme_names_only_files_that_exist(root):
+    text = (root / "README.md").read_text()
+    named = set(re.findall(r"`((?:[\w.-]+/)*[\w.-]+\.(?:md|py|toml|sh))`", text))
+    named |= set(re.findall(r"\]\(([\w./-]+\.md)", text))
+    made_by_students = {"submissions/mine/answers.py"}
+    missing = sorted(n for n in named - made_by_students if not (root / n).exists())
+    assert named and not missing, missing
+
+
+def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap, tmp_path):
+    import zipfile
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    with zipfile.ZipFile(batch / "oscar.zip", "w") as zf:
+        zf.write(SEQ / "correct" / "answers.py", "answers.py")
+        info = zipfile.ZipInfo("x")
+        info.filename = "../../escaped.py"
+        zf.writestr(info, "boom")
+        link = zipfile.ZipInfo("secrets")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/shadow")
+    proc = grader("grade", str(batch), "--out", str(out), "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "oscar" / "results.json").read_text())
+    assert res["score"] == 10
+    assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
+            "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
+    staff = (out / "oscar" / "staff.txt").read_text()
+    assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
+    assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff
+    assert "/etc/shadow" not in res["output"]
+    import tempfile
+    assert not (Path(tempfile.gettempdir()) / "escaped.py").exists()  # where the unpacking scratch's ../.. is
+
+
+RESNET = EXAMPLES / "resnet_blog"
+
+
+def test_grade_before_due_scores_after_due_checks_but_withholds_their_feedback(bwrap, tmp_path):
+    """A TA can hand reports back before the deadline: the points are there, the after-due feedback is not."""
+    batch = tmp_path / "batch"
+    shutil.copytree(RESNET / "wrong_34s_without_tta", batch / "wrong_34s_without_tta")
+    runs = {}
+    for flag in ((), ("--before-due",)):
+        out = tmp_path / ("before" if flag else "after")
+        proc = grader("grade", str(batch), "--out", str(out), "--problem", "resnet_blog", *flag)
+        assert proc.returncode == 0, proc.stderr
+        runs[bool(flag)] = out / "wrong_34s_without_tta"
+    after, before = (json.loads((runs[b] / "results.json").read_text()) for b in (False, True))
+    assert after["score"] == before["score"]
+    [late] = [t for t in after["tests"] if t["name"] == "resnet_blog.final: time is where the series ended"]
+    [early] = [t for t in before["tests"] if t["name"] == "resnet_blog.final: time is where the series ended"]
+    assert late["score"] == early["score"] == 0 and late["visibility"] == "after_due_date"
+    assert "test-time augmentation" in late["output"] and "26 s" in late["output"]
+    assert early["output"] == "Graded; its feedback is shown after the due date."
+    page = (runs[True] / "report.html").read_text()
+    assert "does not include after-due-date feedback" in page and "test-time augmentation" not in page
+    assert "This graded report includes after-due-date feedback." in (runs[False] / "report.html").read_text()
+    staff = (tmp_path / "before" / "_staff" / "wrong_34s_without_tta" / "staff.txt").read_text()
+    assert "final['time_s'] is not the final time of the series" in staff  # staff still see what was withheld
+    assert "26 s" not in staff  # graded with reveal off: not even the staff copy names the figure
+
+
+HOSTILE_FOLDERS = ["-2+3+cmd|' -C calc'!A0", '=HYPERLINK("x")', "@SUM(1)", "+1+1"]
+
+
+def test_hostile_folder_names_are_text_in_every_csv_and_the_sheet_reads_back(tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in HOSTILE_FOLDERS:
+        shutil.copytree(SEQ / "correct", batch / name)
+    proc = grader("grade", str(batch), "--out", str(out), "--no-sandbox", "--problem", "seq2seq_translation")
+    assert proc.returncode == 0, proc.stderr
+    sheet = out / "_staff" / "manual_scores.csv"
+    for path in (out / "grades.csv", sheet):
+        cells = [c for row in csv.reader(path.open(newline="")) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], (path.name, cells)
+    rows = list(csv.DictReader(sheet.open(newline="")))
+    [row] = [r for r in rows if "cmd" in r["student"]]
+    assert row["student"] == "'-2_3_cmd_-C_calc_A0"  # as a spreadsheet shows it: text
+    row["score"] = "2"
+    with sheet.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    proc = grader("manual", str(out))
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((out / "-2_3_cmd_-C_calc_A0" / "results.json").read_text())
+    assert res["extra_data"]["pending_manual_points"] == 0 and res["score"] == 12
+
+
+def test_a_sheet_left_where_an_older_grader_put_it_stops_grading_and_manual(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manual_scores.csv").write_text("student,part,max_points,score,comment\nalice,p.essay,4,3,\n")
+    for args in (("grade", str(SEQ), "--out", str(out), "--no-sandbox"), ("manual", str(out))):
+        proc = grader(*args)
+        assert proc.returncode == 2, proc.stdout
+        assert f"expected the TA's sheet at {out / '_staff' / 'manual_scores.csv'}, got one at " in proc.stderr
+        assert "mv " in proc.stderr
+    assert not (out / "_staff").exists()  # nothing graded, nothing written

@@ -151,7 +151,10 @@ def test_a_correct_submission_scores_as_in_its_expected_json(pca_zip, tmp_path):
     root = make_root(tmp_path, pca_zip, PCA / "correct_plain")
     proc, results = run_autograder(root)
     expected = json.loads((PCA / "correct_plain" / "expected.json").read_text())["parts"]
-    assert part_scores(results) == {k: v for k, v in expected.items() if v != "pending"}
+    scores = part_scores(results)
+    assert {k: scores.get(k) for k, v in expected.items() if v != "pending"} == {
+        k: v for k, v in expected.items() if v != "pending"}
+    assert all(v == 0 for k, v in scores.items() if k not in expected)  # 0-point parts (derivations of a chat)
     # The free response is Gradescope's to grade by hand: a test without points, out of the autograder's max.
     manual = [t for t in results["tests"] if "pca_argument" in t["tags"][1]]
     assert manual and all("score" not in t and "manual grading" in t["output"] for t in manual)
@@ -195,7 +198,7 @@ def test_an_upload_without_answers_scores_0_and_says_why(pca_zip, tmp_path):
     (empty / "notes.txt").write_text("I will submit later")
     _, results = run_autograder(make_root(tmp_path, pca_zip, empty))
     assert results["score"] == 0
-    assert "no answers found: expected answers.py, one *.ipynb notebook or transcript.md" in results["output"]
+    assert "no answers found: expected answers.py, one *.ipynb notebook or a chat transcript" in results["output"]
 
 
 def test_missing_metadata_scores_0_and_says_why(pca_zip, tmp_path):

@@ -175,22 +175,36 @@ def test_fork_flood_is_bounded(tmp_path):
         a.close()
 
 
-def test_huge_output_is_capped_and_the_worker_stopped(tmp_path):
-    code = GOOD + """
+def test_a_correct_submission_that_prints_50_mb_keeps_full_marks(tmp_path):
+    correct = (ROOT / "submissions/examples/seq2seq_translation/correct/answers.py").read_text()
+    code = correct + """
 import sys
+_chunk = "x" * (1 << 20)
+for _ in range(25):
+    sys.stdout.write(_chunk)
+    sys.stderr.write(_chunk)
+_decoder_inputs = decoder_inputs
+
 def decoder_inputs(target, generated, training):
-    chunk = "x" * (1 << 20)
-    for _ in range(50):
-        sys.stdout.write(chunk)
-    sys.stdout.flush()
-    return ["<sos>"] + list(target if training else generated)
+    for _ in range(25):
+        print(_chunk, flush=True)
+    return _decoder_inputs(target, generated, training)
 """
-    report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",),
-                        limits=Limits(output_bytes=8 << 20))
-    parts = seq2seq(report)
-    assert parts["training_decoder_inputs"] == ("passed", 3)
-    assert parts["decoder_inputs"][1] < 4
-    assert len(report.output) < 64 << 10
+    report = grade_path(submission(tmp_path, code), problems=("seq2seq_translation",))
+    assert seq2seq(report) == {"vertical_stacking_problem": ("pending", 0), "training_decoder_inputs": ("passed", 3),
+                               "evaluation_decoder_inputs": ("passed", 3), "decoder_inputs": ("passed", 4)}
+    assert report.score == 10 and report.max_score == 14
+    cut = [n for n in report.notes if "the output was cut" in n]
+    assert len(cut) == 1 and cut[0].startswith("your code printed ") and "more than the 8 MiB" in cut[0], report.notes
+    # What staff (and the student's report) get of the output: its first 16 KiB and how much more there was.
+    assert report.output.startswith("x" * 1000) and len(report.output) < 17 << 10
+    assert report.output.rstrip().endswith("more bytes not shown)")
+
+
+def test_output_under_the_cap_is_not_called_cut(tmp_path):
+    report = grade_path(submission(tmp_path, GOOD + "print('x' * 100_000)\n"), problems=("seq2seq_translation",))
+    assert seq2seq(report)["training_decoder_inputs"] == ("passed", 3)
+    assert not any("cut" in n for n in report.notes) and "more bytes not shown" in report.output
 
 
 @pytest.mark.parametrize("exit_call", ["import sys; sys.exit(3)", "import os; os._exit(0)"])
@@ -369,3 +383,34 @@ def test_with_the_gpu_the_address_space_is_not_capped(tmp_path, monkeypatch):
             assert (a.call("limit"), a.call("sees_sys")) == (expected, expected)
         finally:
             a.close()
+
+
+def test_a_returned_object_is_called_in_the_sandbox_with_tensor_arguments(tmp_path):
+    """call_then: the function's result (a torch module) runs its forward pass inside the sandbox."""
+    import numpy as np
+
+    from grader import wire
+    from grader.types import ModuleInfo, Raised
+
+    a = answers_for(tmp_path, """
+        import torch
+        def build(m, k):
+            torch.manual_seed(0)
+            return torch.nn.Sequential(torch.nn.Linear(m, k, bias=False), torch.nn.Linear(k, m, bias=False))
+        def number():
+            return 3
+        """)
+    try:
+        x = np.arange(4, dtype=np.float32)
+        info, (one, batch, wrong) = a.call_then("build", (4, 2), ((wire.TensorArg(x),),
+                                                                  (wire.TensorArg(np.ones((5, 4), np.float32)),),
+                                                                  (wire.TensorArg(np.ones(3, np.float32)),)))
+        assert isinstance(info, ModuleInfo) and [c.type for c in info.children] == ["Linear", "Linear"]
+        W1, W2 = info.children[0].value("weight"), info.children[1].value("weight")
+        assert type(one) is np.ndarray and one.shape == (4,) and np.allclose(one, W2 @ W1 @ x, atol=1e-5)
+        assert batch.shape == (5, 4)
+        assert isinstance(wrong, Raised) and wrong.type == "RuntimeError" and "shapes cannot be multiplied" in wrong.message
+        value, (step,) = a.call_then("number", (), ((1,),))
+        assert value == 3 and step == Raised("TypeError", "the returned int object is not callable")
+    finally:
+        a.close()

@@ -8,7 +8,7 @@ from grader.pipeline import grade_path
 from tests.conftest import EXAMPLES
 
 CASES = sorted(p for p in EXAMPLES.glob("*/*") if p.is_dir())
-STATUSES = ("pending", "not_answered", "format", "error", "wrong")
+STATUSES = ("pending", "not_answered", "format", "error", "wrong", "optional")
 
 
 def test_every_example_has_expected_scores():

@@ -50,6 +50,8 @@ def test_report_shows_total_and_one_row_per_part(graded, page):
     assert "teacher forcing" in page.locator("#checks").inner_text()
     # Hidden checks reveal only their name and points.
     assert "Hidden check: its details are not shown." in page.locator("#checks").inner_text()
+    assert page.locator("#after-due").inner_text() == "This graded report includes after-due-date feedback."
+    assert "rubric" not in page.locator("#parts").inner_text().lower()
 
 
 def test_import_error_is_shown(graded, page):
@@ -73,7 +75,7 @@ def test_a_ta_score_shows_in_the_report_and_the_summary_after_grader_manual(grad
     out = tmp_path / "out"
     shutil.copytree(graded, out)
     before = json.loads((out / "tokens_swapped" / "results.json").read_text())["score"]
-    (out / "manual_scores.csv").write_text(
+    (out / "_staff" / "manual_scores.csv").write_text(
         "student,part,max_points,score,comment\n"
         "tokens_swapped,seq2seq_translation.vertical_stacking_problem,4,3,Right idea; say why the lengths differ.\n")
     proc = subprocess.run([sys.executable, "-m", "grader", "manual", str(out)], capture_output=True, text=True)
@@ -100,13 +102,16 @@ def test_the_ta_page_shows_each_free_response_as_text(page, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out), "--problem",
                            "seq2seq_translation", *flags], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    page.goto((out / "manual.html").as_uri())
+    page.goto((out / "_staff" / "manual.html").as_uri())
     assert page.title() == "HW7 free responses to score"
     question = page.locator('section[data-part="seq2seq_translation.vertical_stacking_problem"]')
     students = question.locator("div.response")
     assert [students.nth(i).get_attribute("data-student") for i in range(students.count())] == ["alice", "mallory"]
     assert "<script>document.title='pwned'</script>" in students.nth(1).locator("pre").inner_text()
     assert page.locator("img").count() == 0
+    # The staff page lives in _staff/; its link to a student's report leads to the folder handed back.
+    students.nth(0).locator("a").click()
+    assert page.title() == "HW7 report: alice" and "/_staff/" not in page.url
     page.goto((out / "mallory" / "report.html").as_uri())
     assert "lengths differ" in page.locator('section.response').inner_text()
     assert page.title() == "HW7 report: mallory"

@@ -28,7 +28,8 @@ def checks_of(r, name):
 def test_report_json_round_trips_to_an_equal_report(tmp_path):
     reports = batch() + [apply_manual(report("dave"), (ManualScore("dave", "p", "essay", 3, "ok", 2),))]
     save_reports(reports, tmp_path)
-    data = json.loads((tmp_path / "alice" / "report.json").read_text())
+    data = json.loads((tmp_path / "_staff" / "alice" / "report.json").read_text())
+    assert not (tmp_path / "alice").exists()  # staff only: nothing in the folder handed back
     assert data["format"] == 1 and data["stages"][1] == {"stage": "collect", "error": "StudentCrash: boom",
                                                          "seconds": 1.5}
     loaded = load_reports(tmp_path)
@@ -40,16 +41,16 @@ def test_report_json_round_trips_to_an_equal_report(tmp_path):
 def test_only_the_last_batch_is_loaded_in_its_order(tmp_path):
     """A student graded into the same folder by an earlier run is not part of the batch any more."""
     save_reports(batch(), tmp_path)
-    stale = tmp_path / "zed" / "report.json"
+    stale = tmp_path / "_staff" / "zed" / "report.json"
     stale.parent.mkdir()
-    stale.write_text((tmp_path / "alice" / "report.json").read_text())
+    stale.write_text((tmp_path / "_staff" / "alice" / "report.json").read_text())
     later = list(reversed(batch()))
     save_reports(later, tmp_path)
     assert [r.student for r in load_reports(tmp_path)] == [r.student for r in later]
-    (tmp_path / later[0].student / "report.json").unlink()
+    (tmp_path / "_staff" / later[0].student / "report.json").unlink()
     with pytest.raises(GraderError, match=r"batch.json names 1 student\(s\) without report.json: " + later[0].student):
         load_reports(tmp_path)
-    (tmp_path / "batch.json").write_text('{"format": 1, "students": "alice"}')
+    (tmp_path / "_staff" / "batch.json").write_text('{"format": 1, "students": "alice"}')
     with pytest.raises(GraderError, match="expected the batch list written by `grader grade`"):
         load_reports(tmp_path)
 
@@ -68,6 +69,14 @@ def test_a_corrupt_report_json_is_named(tmp_path, text, why):
         load_report(path)
     assert str(info.value).startswith(f"{path}: expected a report written by `grader grade` (format 1)")
     assert why in str(info.value)
+
+
+def test_reports_in_the_old_place_are_named_with_what_to_do(tmp_path):
+    """A batch graded when report.json sat in the student's folder: say so, and that grading again moves it."""
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "report.json").write_text(json.dumps(report_to_json(batch()[0])))
+    with pytest.raises(GraderError, match=r"got 1 in the old place .*alice/report.json.*Grade the batch again"):
+        load_reports(tmp_path)
 
 
 def test_an_out_folder_without_reports_says_what_to_run(tmp_path):

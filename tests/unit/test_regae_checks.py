@@ -12,6 +12,7 @@ from grader.errors import FormatError, NotAnswered, Partial, StudentCrash, Wrong
 from problems.regularized_autoencoder import checks, model, training
 from problems.regularized_autoencoder.data import sample_case
 from reference import regularized_autoencoder as ref
+from tests.fakes import call_claim
 from tests.unit.regae_fakes import EXAMPLES, FakeAnswers, load_example, plain
 
 torch.set_num_threads(1)  # the grading machine has 2 cores; the examples are tiny
@@ -76,7 +77,85 @@ def test_check_model_says_what_differs_and_what_was_got():
     with pytest.raises(Wrong) as err:
         checks.check_model(answers, 7, 3)
     assert "has a bias; (6) has none: use bias=False" in err.value.message
-    assert err.value.got == "[0: Linear(7->3, bias), 1: Linear(3->7, bias)]"
+    assert "\ngot: [0: Linear(7->3, bias), 1: Linear(3->7, bias)]\n" in err.value.message
+
+
+class Swapped(nn.Module):
+    """The right layers, applied decoder first: fails on an m-vector."""
+
+    def __init__(self, m, k):
+        super().__init__()
+        self.encoder = nn.Linear(m, k, bias=False)
+        self.decoder = nn.Linear(k, m, bias=False)
+
+    def forward(self, x):
+        """W1 W2 x: the shapes do not fit for m != k."""
+        return self.encoder(self.decoder(x))
+
+
+class WithRelu(Custom):
+    """Encoder, ReLU (functional, so no module shows it), decoder: not linear."""
+
+    def forward(self, x):
+        """W2 relu(W1 x)."""
+        return self.decoder(torch.relu(self.encoder(x)))
+
+
+class SkipConnection(Custom):
+    """x + W2 W1 x: the right layers, composed with something else."""
+
+    def forward(self, x):
+        """x + W2 W1 x."""
+        return x + self.decoder(self.encoder(x))
+
+
+class DecoderOnly(Custom):
+    """Has both layers but uses only the encoder: the output has k entries."""
+
+    def forward(self, x):
+        """W1 x."""
+        return self.encoder(x)
+
+
+@pytest.mark.parametrize("build, fragment", [
+    (lambda m, k: nn.Sequential(nn.Linear(k, m, bias=False), nn.Linear(m, k, bias=False)),
+     "calling the model on a 7-vector raised RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x7 and 3x7) "
+     "(its first layer is 3->7, so an input of size m = 7 does not fit it: the encoder Linear(7->3) comes first, "
+     "then the decoder Linear(3->7))"),
+    (Swapped, "calling the model on a 7-vector raised RuntimeError"),
+    (WithRelu, "the output is not W2 W1 x"),  # on the vector, or on the batch, which holds -x too
+    (SkipConnection, "on a 7-vector the output is not W2 W1 x"),
+    (DecoderOnly, "on a 7-vector the model returned shape (3,), not the input's (7,)"),
+    (lambda m, k: (lambda x: x), "expected a torch.nn.Module, got a function"),
+])
+@pytest.mark.parametrize("seed", range(5))
+def test_models_are_checked_by_running_them(build, fragment, seed):
+    """Layers that look right (the sizes 7->3 and 3->7 are there) but do not compute W2 W1 x fail, whatever the init."""
+    torch.manual_seed(seed)
+    answers = FakeAnswers({"build_model": build})
+    with pytest.raises((Wrong, FormatError)) as err:
+        checks.check_model(answers, 7, 3)
+    assert fragment in err.value.message
+
+
+def test_the_model_runs_on_a_vector_and_a_batch_in_the_sandbox_request():
+    answers = FakeAnswers({"build_model": lambda m, k: nn.Sequential(nn.Linear(m, k, bias=False),
+                                                                       nn.Linear(k, m, bias=False))})
+    checks.check_model(answers, 7, 3)
+    (name, args, timeout), = answers.calls
+    assert (name, args, timeout) == ("build_model", (7, 3), checks.BUILD_TIMEOUT_S)
+
+
+def test_a_model_that_handles_only_single_vectors_fails_on_the_batch():
+    class VectorOnly(Custom):
+        """Works for a 1-d input only."""
+
+        def forward(self, x):
+            """W2 W1 x for one vector; a batch is flattened by mistake."""
+            return self.decoder(self.encoder(x.reshape(-1)[: self.encoder.in_features]))
+
+    with pytest.raises(Wrong, match=r"on a batch of shape \(3, 7\) the model returned shape \(7,\)"):
+        checks.check_model(FakeAnswers({"build_model": VectorOnly}), 7, 3)
 
 
 def test_check_model_wants_a_module():
@@ -150,14 +229,22 @@ def test_unbalanced_factors_with_the_right_product_fail_balance_and_loss(case):
     assert any("W1 = W2^T" in line for line in result.lines)
 
 
-def test_right_singular_values_in_wrong_directions_fail_the_loss_only(case):
+def test_right_singular_values_in_wrong_directions_fail_the_balance_and_the_loss(case):
     best = ref.minimizer(case.X, case.k, case.lam)
     _, U = ref.spectrum(case.X)
     W2 = U[:, 3:6] @ np.diag(best.singular_values)  # the three weakest directions instead of the strongest
     result = training.assess(case.X, case.k, case.lam, W2.T, W2)
-    assert result.singular_values_ok and result.balance_ok and not result.loss_ok
-    assert result.fraction == pytest.approx(training.SHARE_SINGULAR_VALUES + training.SHARE_BALANCE)
+    assert result.singular_values_ok and not result.balance_ok and not result.loss_ok
+    assert result.fraction == pytest.approx(training.SHARE_SINGULAR_VALUES)
     assert "90 degrees away from the top-3 eigenvectors" in result.lines[-1]
+
+
+def test_balanced_random_factors_earn_nothing_for_balance(case):
+    """W1 = Q^T, W2 = Q for a random orthonormal Q is balanced without any training: no credit for it."""
+    Q, _ = np.linalg.qr(np.random.default_rng(5).standard_normal((6, 3)))
+    result = training.assess(case.X, case.k, case.lam, Q.T, Q)
+    assert not result.balance_ok and result.fraction == 0.0
+    assert any("W1 = W2^T holds, but the columns of W2 are" in line and "earns nothing" in line for line in result.lines)
 
 
 def test_a_biased_model_is_not_blamed_on_a_scaling_mistake(case):
@@ -212,11 +299,12 @@ def test_swapped_factors_are_a_format_error_with_a_hint():
     (lambda X, k, lam: (np.zeros((k, X.shape[0])), np.zeros((X.shape[0], k)), 0.0), "expected a tuple of 2"),
     (lambda X, k, lam: (np.zeros((k, X.shape[0])), "W2"), "[1]: expected a real 2-d array, got a string"),
     (lambda X, k, lam: (np.full((k, X.shape[0]), np.nan), np.zeros((X.shape[0], k))), "NaN or infinite"),
+    (lambda X, k, lam: [np.zeros((k, X.shape[0])), np.zeros((X.shape[0], k))], "expected a tuple of 2"),
     (lambda X, k, lam: (np.zeros((k, X.shape[0])), np.zeros((X.shape[0], k + 1))), "expected W1 of shape (3, 6)"),
 ])
 def test_malformed_results_are_format_errors(returned, fragment):
     with pytest.raises(FormatError) as err:
-        checks.trained_weights_reach_the_minimizer_of_6(FakeAnswers({"train": returned}), np.random.default_rng(0))
+        checks.check_training(FakeAnswers({"train": returned}), sample_case(np.random.default_rng(0), **checks.PUBLIC_TRAIN))
     assert fragment in err.value.message
 
 
@@ -226,7 +314,9 @@ class TimingOut(FakeAnswers):
     def call(self, name, *args, timeout=10.0, **kwargs):
         """Record the timeout and fail as a timed-out call does."""
         self.calls.append((name, timeout))
-        raise StudentCrash(f"{name}(...) did not finish within {timeout:g} s")
+        crash = StudentCrash(f"{name}(...) did not finish within {timeout:g} s")
+        crash.timed_out = True
+        raise crash
 
 
 def test_a_timeout_says_the_budget_and_what_the_reference_needs():
@@ -253,9 +343,11 @@ def part_score(answers, part, seed=0) -> float:
         spec = getattr(fn, "__claim__", None)
         if spec is None or spec.part != part:
             continue
-        kwargs = {"rng": np.random.default_rng(seed)} if "rng" in fn.__code__.co_varnames else {}
+        wants = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+        kwargs = {"rng": np.random.default_rng(seed)} if "rng" in wants else {}
+        kwargs.update({"reveal": True} if "reveal" in wants else {})
         try:
-            fn(answers, **kwargs)
+            call_claim(fn, answers, rng=np.random.default_rng(seed), reveal=False)
             total += spec.points
         except Partial as partial:
             total += spec.points * partial.fraction
@@ -276,7 +368,7 @@ def test_examples_score_as_expected_in_process(scenario):
     for part, want in expected.items():
         if want == "pending":
             continue
-        want = 0.0 if want == "not_answered" else float(want)
+        want = 0.0 if want in ("not_answered", "format", "wrong", "error") else float(want)
         assert part_score(answers, part, seed=11) == pytest.approx(want), part
 
 

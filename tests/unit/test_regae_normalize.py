@@ -44,23 +44,6 @@ def test_option_names(text, option):
     assert normalize.option_name(text) == option
 
 
-@pytest.mark.parametrize("value, items", [
-    (["Weight Decay", "SGD optimizer"], ["Weight Decay", "SGD optimizer"]),
-    (("a", "b"), ["a", "b"]),
-    ("Weight Decay and SGD optimizer", ["Weight Decay", "SGD optimizer"]),
-    ("weight decay, sgd; dropout", ["weight decay", "sgd", "dropout"]),
-    ("Weight Decay & SGD", ["Weight Decay", "SGD"]),
-    ([], []),
-])
-def test_split_choices(value, items):
-    assert normalize.split_choices(value) == items
-
-
-@pytest.mark.parametrize("value", [None, 3, ["a", 1], {"a": 1}])
-def test_split_choices_rejects_non_strings(value):
-    assert normalize.split_choices(value) is None
-
-
 @pytest.mark.parametrize("value, verdict", [
     ("yes", True), ("Yes.", True), ("YES, because the penalty balances the factors", True), ("y", True),
     (True, True), ("no", False), ("No, it does not", False), (False, False), ("maybe", None), ("", None), (1, None),

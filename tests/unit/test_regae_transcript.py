@@ -5,10 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from problems.regularized_autoencoder.transcript import classify, extract, section
+from problems.regularized_autoencoder.transcript import classify
+from tests.chat_helpers import SEED, answers, region
+
+
+def extract(text: str) -> dict:
+    """The graded answers of this problem in a chat."""
+    return answers(text, "regularized_autoencoder")
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT.parent / "shared" / "seeds" / "000_2945ca7109d06edc.txt"
 EXAMPLE = ROOT / "submissions" / "examples" / "regularized_autoencoder" / "transcript_chat" / "transcript.md"
 
 
@@ -38,24 +43,36 @@ def test_the_example_chat_is_read():
     assert found["orthonormal_bias"] == "yes"
     assert found["orthonormal_argument"].startswith("Yes. The squared Frobenius norm")
     assert found["orthonormal_argument"].rstrip().endswith("small.")
-    assert len(found["_notes"]) == 4
+    assert [f.how for f in found["_found"]][:3] == ["the Answer: line"] * 3 and found["_notes"] == []
 
 
 def test_a_revised_answer_wins():
-    text = ("How many linear layers do you need?\nAnswer: 3\n\nUser: are you sure?\n\n"
+    text = ("User: how many linear layers do you need?\nAssistant: Answer: 3\n\nUser: are you sure?\n\n"
             "Assistant: sorry.\nAnswer: 2 linear layers\n")
-    assert extract(text)["num_linear_layers"] == 2
+    found = extract(text)
+    assert found["num_linear_layers"] == 2
+    assert found["_notes"] == ["num_linear_layers: answered 2 times; graded the last, in turn 4 (the Answer: line): 2 "
+                               "(a later answer revises an earlier one); superseded: turn 2: 3"]
+
+
+def test_a_revised_yes_no_wins():
+    text = ("User: Is W_2 biased towards orthonormal columns with weight decay?\n\nAssistant: No, weight decay only "
+            "shrinks the weights.\n\nUser: think about the singular values\n\nAssistant: Is W_2 nearly orthonormal?"
+            "\n\nYes. Balancing the factors makes the singular values equal.\n")
+    found = extract(text)
+    assert found["orthonormal_bias"] == "yes"
+    assert found["orthonormal_argument"].startswith("Yes. Balancing")
 
 
 def test_the_section_stops_at_the_next_question():
     text = ("How many linear layers do you need?\nAnswer: 2\n\nQuestion 5: something else\nAnswer: nn.L1Loss\n")
-    assert "Question 5" not in section(text)
+    assert "Question 5" not in region(text, "regularized_autoencoder").text
     assert "loss_function" not in extract(text)
 
 
-def test_a_chat_without_this_problem_gives_only_a_note():
-    found = extract("User: tell me about ResNets.\nAssistant: they have skip connections.")
-    assert set(found) == {"_notes"} and "not found" in found["_notes"][0]
+def test_a_chat_without_this_problem_has_no_region():
+    assert region("User: tell me about ResNets.\nAssistant: they have skip connections.",
+                  "regularized_autoencoder").segments == ()
 
 
 def test_a_verdict_is_taken_after_the_orthonormality_question_only():

@@ -11,7 +11,7 @@ from grader.problem import load_problem
 from grader.run_checks import claims_of, validate
 from grader.types import count_words
 from problems.resnet_blog import checks, facts, speedrun
-from tests.fakes import FakeAnswers
+from tests.fakes import FakeAnswers, call_claim
 
 ESSAY = " ".join(["word"] * 100)
 GOOD = {"baseline": {"time_s": 341, "accuracy": 0.94}, "final": {"time_s": 26, "accuracy": 0.94},
@@ -58,7 +58,8 @@ FACT_CLAIMS = [checks.baseline_is_a_readable_time_and_accuracy, checks.final_is_
 def test_every_accepted_form_passes(baseline, final):
     a = answers(baseline=baseline, final=final)
     for claim in FACT_CLAIMS:
-        assert claim(a) is None
+        assert call_claim(claim, a, reveal=True) is None
+        assert call_claim(claim, a, reveal=False) is None
 
 
 NOT_BASELINES = [f for f in facts.KNOWN_FIGURES if f not in facts.ACCEPTED_BASELINE_TIMES.accepted]
@@ -68,7 +69,7 @@ NOT_FINALS = [f for f in facts.KNOWN_FIGURES if f not in facts.ACCEPTED_FINAL_TI
 @pytest.mark.parametrize("figure", NOT_BASELINES, ids=lambda f: f"{f.seconds:g}s")
 def test_a_known_wrong_baseline_is_named(figure):
     with pytest.raises(Wrong) as info:
-        checks.baseline_time_is_where_the_series_started(answers(baseline={"time_s": f"{figure.seconds:g} s", "accuracy": 0.94}))
+        checks.baseline_time_is_where_the_series_started(answers(baseline={"time_s": f"{figure.seconds:g} s", "accuracy": 0.94}), reveal=True)
     assert f"{figure.seconds:g} s is {figure.meaning} ({figure.source})." in info.value.message
     assert "expected: 341 s" in info.value.message
 
@@ -76,13 +77,27 @@ def test_a_known_wrong_baseline_is_named(figure):
 @pytest.mark.parametrize("figure", NOT_FINALS, ids=lambda f: f"{f.seconds:g}s")
 def test_a_known_wrong_final_is_named(figure):
     with pytest.raises(Wrong) as info:
-        checks.final_time_is_where_the_series_ended(answers(final={"time_s": figure.seconds, "accuracy": 0.94}))
+        checks.final_time_is_where_the_series_ended(answers(final={"time_s": figure.seconds, "accuracy": 0.94}), reveal=True)
     assert f"is {figure.meaning} ({figure.source})." in info.value.message
+
+
+@pytest.mark.parametrize("claim, values", [
+    (checks.final_time_is_where_the_series_ended, {"final": {"time_s": 341, "accuracy": 0.94}}),
+    (checks.baseline_time_is_where_the_series_started, {"baseline": {"time_s": "26 s", "accuracy": 0.94}}),
+    (checks.final_accuracy_is_the_series_threshold, {"final": {"time_s": 26, "accuracy": "0.94%"}}),
+])
+def test_without_reveal_no_figure_of_the_series_is_named(claim, values):
+    """Before grades are out: what is wrong, never the accepted figure nor what the student's figure is."""
+    with pytest.raises(Wrong) as info:
+        claim(answers(**values), reveal=False)
+    first = info.value.message.splitlines()[0]
+    assert info.value.message.count("\n") == 1 and info.value.message.splitlines()[1].startswith("got: ")
+    assert not any(f"{f.seconds:g} s" in first for f in facts.KNOWN_FIGURES) and "94" not in first
 
 
 def test_an_unknown_wrong_time_gets_no_hint():
     with pytest.raises(Wrong) as info:
-        checks.final_time_is_where_the_series_ended(answers(final={"time_s": "12 s", "accuracy": 0.94}))
+        checks.final_time_is_where_the_series_ended(answers(final={"time_s": "12 s", "accuracy": 0.94}), reveal=True)
     assert " is the " not in info.value.message.splitlines()[0]
     assert info.value.got == "'12 s'"
 
@@ -97,7 +112,7 @@ def test_an_unknown_wrong_time_gets_no_hint():
 ])
 def test_malformed_baselines(value, fault, phrase):
     with pytest.raises(fault) as info:
-        checks.baseline_time_is_where_the_series_started(answers(baseline=value))
+        checks.baseline_time_is_where_the_series_started(answers(baseline=value), reveal=True)
     assert phrase in info.value.message
 
 
@@ -112,24 +127,32 @@ def test_readable_claim_reports_both_entries_and_passes_wrong_but_readable_facts
 
 def test_accuracy_percent_slip_gets_a_hint_and_other_values_do_not():
     with pytest.raises(Wrong) as info:
-        checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "0.94%"}))
+        checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "0.94%"}), reveal=True)
     assert "less than one percent" in info.value.message
     with pytest.raises(Wrong) as info:
-        checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "93%"}))
+        checks.final_accuracy_is_the_series_threshold(answers(final={"time_s": 26, "accuracy": "93%"}), reveal=True)
     assert "less than one percent" not in info.value.message
     with pytest.raises(FormatError):
-        checks.baseline_accuracy_is_the_series_threshold(answers(baseline={"time_s": 341, "accuracy": "150%"}))
+        checks.baseline_accuracy_is_the_series_threshold(answers(baseline={"time_s": 341, "accuracy": "150%"}), reveal=True)
 
 
-@pytest.mark.parametrize("n, ok", [(0, False), (49, False), (50, True), (100, True), (200, True), (201, False)])
+@pytest.mark.parametrize("n, ok", [(1, False), (49, False), (50, True), (100, True), (200, True), (201, False)])
 def test_word_count_bounds(n, ok):
     a = answers(learned=" ".join(["token"] * n), most_interesting=" ".join(["token"] * n))
     for claim in (checks.learned_is_about_100_words, checks.most_interesting_is_about_100_words):
         if ok:
             assert claim(a) is None
         else:
-            with pytest.raises(Wrong, match=f"it has {n} words"):
+            # Wrong in a manual part leaves it pending: the length is only told to the student.
+            with pytest.raises(Wrong, match=f"it has {n} words?,"):
                 claim(a)
+
+
+def test_a_response_without_words_is_a_format_error():
+    a = answers(learned="", most_interesting="...")
+    for claim in (checks.learned_is_about_100_words, checks.most_interesting_is_about_100_words):
+        with pytest.raises(FormatError, match="got no words"):
+            claim(a)
 
 
 def test_words_are_counted_like_a_reader_would():
@@ -149,6 +172,11 @@ def centroid(train_x, train_y, test_x, budget_s):
     return ((t ** 2).sum(1)[:, None] - 2 * t @ means.T + (means ** 2).sum(1)[None, :]).argmin(1)
 
 
+def _unused_note(message):
+    """The pass_note of a claim that must not pass."""
+    raise AssertionError(f"a failing claim attached a pass note: {message}")
+
+
 @pytest.fixture
 def fast_reference(monkeypatch):
     """A stand-in for the reference timing, so these tests do not train (the reference has its own tests)."""
@@ -161,8 +189,10 @@ def ignore(key, value):
 
 def test_train_fast_reaching_the_target_passes_and_reports_the_ratio(fast_reference):
     a = answers(train_fast=centroid)
-    recorded = []
-    report = checks.train_fast_reaches_the_target_within_its_budget(a, seed=3, record_property=lambda k, v: recorded.append((k, v)))
+    recorded, notes = [], []
+    assert checks.train_fast_reaches_the_target_within_its_budget(
+        a, seed=3, pass_note=notes.append, record_property=lambda k, v: recorded.append((k, v))) is None
+    report, = notes
     # The leaderboard's two columns: the time (smaller is better) and the accuracy the report states.
     (k1, time_), (k2, acc) = recorded
     assert (k1, k2) == ("metric", "metric") and (time_.order, acc.order) == ("asc", "desc")
@@ -182,14 +212,14 @@ def test_train_fast_half_right_earns_half(fast_reference):
         return pred
 
     with pytest.raises(Partial) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=half), seed=3, record_property=ignore)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=half), seed=3, pass_note=_unused_note, record_property=ignore)
     assert info.value.fraction == 0.5 and "below the target" in info.value.message
 
 
 def test_train_fast_guessing_scores_nothing(fast_reference):
     with pytest.raises(Wrong, match="far below the target"):
         checks.train_fast_reaches_the_target_within_its_budget(
-            answers(train_fast=lambda tx, ty, x, b: np.zeros(len(x), dtype=np.int64)), seed=3, record_property=ignore)
+            answers(train_fast=lambda tx, ty, x, b: np.zeros(len(x), dtype=np.int64)), seed=3, pass_note=_unused_note, record_property=ignore)
 
 
 @pytest.mark.parametrize("result, phrase", [
@@ -200,7 +230,7 @@ def test_train_fast_guessing_scores_nothing(fast_reference):
 ])
 def test_train_fast_results_of_the_wrong_form(fast_reference, result, phrase):
     with pytest.raises(FormatError) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=lambda *a: result), seed=3, record_property=ignore)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=lambda *a: result), seed=3, pass_note=_unused_note, record_property=ignore)
     assert phrase in info.value.message
 
 
@@ -215,7 +245,7 @@ def test_train_fast_out_of_budget_says_so(fast_reference):
             raise crash
 
     with pytest.raises(StudentCrash) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(Timeout({"train_fast": centroid}), seed=3, record_property=ignore)
+        checks.train_fast_reaches_the_target_within_its_budget(Timeout({"train_fast": centroid}), seed=3, pass_note=_unused_note, record_property=ignore)
     assert "ran out of time: its budget is 8 s (+2 s allowed for moving the data)" in info.value.message
     assert "did not finish within 10 s" in info.value.message
 
@@ -226,13 +256,13 @@ def test_train_fast_raising_is_reported_as_is(fast_reference):
         raise ValueError("no GPU here")
 
     with pytest.raises(StudentCrash) as info:
-        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=broken), seed=3, record_property=ignore)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(train_fast=broken), seed=3, pass_note=_unused_note, record_property=ignore)
     assert info.value.message == "train_fast raised ValueError: no GPU here"
 
 
 def test_train_fast_is_optional():
     with pytest.raises(NotAnswered):
-        checks.train_fast_reaches_the_target_within_its_budget(answers(), seed=3, record_property=ignore)
+        checks.train_fast_reaches_the_target_within_its_budget(answers(), seed=3, pass_note=_unused_note, record_property=ignore)
 
 
 def test_the_synthetic_data_depends_on_the_seed():

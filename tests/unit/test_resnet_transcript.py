@@ -5,12 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from grader import transcript as tx
+from grader.types import count_words
 from problems.resnet_blog import checks
-from problems.resnet_blog.transcript import extract
+from tests.chat_helpers import SEED, answers
+
+
+def extract(text: str) -> dict:
+    """The graded answers of this problem in a chat."""
+    return answers(text, "resnet_blog")
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT.parent / "shared" / "seeds" / "000_2945ca7109d06edc.txt"
 EXAMPLE = ROOT / "submissions" / "examples" / "resnet_blog" / "transcript_chat" / "transcript.md"
 
 
@@ -38,11 +42,11 @@ def test_the_seed_transcript():
     # The student's one-line remarks between the paragraphs are not part of the answers.
     assert "It highlighted a lot of good points" not in found["learned"]
     assert "It really handled open-ended questions" not in found["most_interesting"]
-    assert 50 <= tx.words(found["learned"]) <= 200 and 50 <= tx.words(found["most_interesting"]) <= 200
+    assert 50 <= count_words(found["learned"]) <= 200 and 50 <= count_words(found["most_interesting"]) <= 200
     a = Answers(found)
     for claim in (checks.baseline_time_is_where_the_series_started, checks.baseline_accuracy_is_the_series_threshold,
                   checks.final_time_is_where_the_series_ended, checks.final_accuracy_is_the_series_threshold):
-        assert claim(a) is None
+        assert claim(a, reveal=True) is None
 
 
 def test_the_example_transcript():
@@ -59,13 +63,24 @@ def test_a_time_without_accuracy_is_still_graded():
     found = extract(text)
     assert found["baseline"] == {"time_s": "356 s"} and found["final"] == {"time_s": "34 seconds"}
     a = Answers(found)
-    assert checks.baseline_time_is_where_the_series_started(a) is None
+    assert checks.baseline_time_is_where_the_series_started(a, reveal=True) is None
     with pytest.raises(checks.Wrong, match="test-time augmentation"):
-        checks.final_time_is_where_the_series_ended(a)
+        checks.final_time_is_where_the_series_ended(a, reveal=True)
     with pytest.raises(checks.FormatError, match="missing 'accuracy'"):
-        checks.final_accuracy_is_the_series_threshold(a)
+        checks.final_accuracy_is_the_series_threshold(a, reveal=True)
 
 
 def test_a_transcript_without_the_resnet_question():
     found = extract("User: translate this\n\nAssistant: Machine translation uses an encoder-decoder.\n")
-    assert set(found) == {"_notes"} and "no ResNet-blog answers" in found["_notes"][0]
+    assert found["_found"] == () and found["_notes"] == []
+
+
+def test_a_later_final_time_revises_the_first():
+    text = ("User: question 4 please\n\nAssistant: On the ResNet posts.\n\nBaseline: 341 s at 94%.\n\n"
+            "Final: 26 s at 94%.\n\nUser: I read 34 seconds somewhere?\n\nAssistant: You are right about the ResNet "
+            "speed run.\n\nFinal: they end at 34 seconds, 94% accuracy.\n")
+    found = extract(text)
+    assert found["final"] == {"time_s": "34 seconds", "accuracy": "94%"}
+    a = Answers(found)
+    with pytest.raises(checks.Wrong):
+        checks.final_time_is_where_the_series_ended(a, reveal=True)

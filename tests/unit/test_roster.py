@@ -5,7 +5,7 @@ import pytest
 
 from grader.model import PartScore, Report
 from grader.staff import roster as rs
-from grader.staff.roster import RosterError, canvas_rows, match, match_rows, parse_roster, safe_cell
+from grader.staff.roster import RosterError, canvas_rows, match, match_rows, parse_roster
 
 CANVAS = ('\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,HW6 (1200),HW7 (1201),Current Score\n'
           '    Points Possible,,,,,10,20,(read only)\n'
@@ -108,12 +108,6 @@ def test_the_match_sheet_lists_every_roster_row_and_every_unlisted_submission():
     assert rows[1][2:6] == ["jdoe", "SIS Login ID", "jdoe", "matched"]
     assert rows[2][5] == rs.NO_SUBMISSION
     assert rows[-1][2] == "'+cmd|calc" and rows[-1][5] == "not on the roster"
-
-
-@pytest.mark.parametrize("cell, shown", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
-                                         ("\tx", "'\tx"), ("\rx", "'\rx"), ("Doe, Jane", "Doe, Jane"), ("", "")])
-def test_safe_cell(cell, shown):
-    assert safe_cell(cell) == shown
 
 
 def test_exports_are_written_from_the_roster_kept_with_the_batch(tmp_path):

@@ -4,9 +4,11 @@ import textwrap
 
 import pytest
 
+from grader.sandbox import SandboxConfig
+
 from grader.errors import ConfigError, NotAnswered
 from grader.problem import load_problem
-from grader.run_checks import Seeds, run_claims, validate
+from grader.run_checks import BROKEN_MESSAGE, Seeds, run_claims, validate
 from grader.score import score
 
 INIT = """
@@ -127,12 +129,51 @@ def test_seeds_differ_per_student_and_claim_and_are_stable():
     assert len({a.seed("p", "c"), b.seed("p", "c"), a.seed("p", "d"), Seeds("t", "alice").seed("p", "c")}) == 4
 
 
-def test_a_returned_string_is_the_passing_message(demo):
-    checks = CHECKS.replace('    answers.value("a")\n', '    answers.value("a")\n    return "took 1.5x the reference"\n', 1)
+def test_a_pass_note_is_the_passing_message(demo):
+    checks = CHECKS.replace('def a_passes(answers):\n    answers.value("a")\n',
+                            'def a_passes(answers, pass_note):\n    answers.value("a")\n'
+                            '    pass_note("took 1.5x the reference")\n', 1)
     problem = demo(checks=checks, pkg="fakeprobs_t")
-    results, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
+    results, notes = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
     first = next(r for r in results if r.claim == "a_passes")
-    assert (first.status, first.message) == ("passed", "took 1.5x the reference")
+    assert (first.status, first.score, first.message) == ("passed", 1.0, "took 1.5x the reference")
+    assert not any("a_passes" in n for n in notes)
+
+
+@pytest.mark.parametrize("returned", ['"took 1.5x the reference"', "answers.value('a') == 3", "True", "0"])
+def test_a_claim_that_returns_a_value_is_a_broken_check_never_a_pass(demo, returned):
+    """`return got == expected` is False for a wrong answer, and pytest would count it as a pass."""
+    checks = CHECKS.replace('    answers.value("a")\n', f'    return {returned}\n', 1)
+    problem = demo(checks=checks, pkg=f"fakeprobs_r{abs(hash(returned)) % 10_000}")
+    results, notes = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
+    first = next(r for r in results if r.claim == "a_passes")
+    assert (first.status, first.score) == ("check_broken", 0.0)
+    assert first.message == BROKEN_MESSAGE  # the student is not shown the internals
+    assert any("a_passes" in n and "ClaimReturnedValue" in n and "returning None" in n for n in notes)
+
+
+def test_a_broken_check_makes_grade_exit_2(demo, tmp_path):
+    """The report of a submission with a broken check needs staff, which is what makes `grader grade` exit 2."""
+    from grader import pipeline
+
+    checks = CHECKS.replace('    answers.value("a")\n', '    return answers.value("a") == 3\n', 1)
+    problem = demo(checks=checks, pkg="fakeprobs_q")
+    folder = tmp_path / "subs" / "alice"
+    folder.mkdir(parents=True)
+    (folder / "answers.py").write_text("a = 2\n")
+    report = pipeline.grade_submission(folder, (problem,), pipeline.RunConfig(sandbox=SandboxConfig(use_bwrap=False)))
+    broken = next(c for c in report.checks if c.claim == "a_passes")
+    assert report.needs_staff and (broken.status, broken.score) == ("check_broken", 0.0)
+    assert any("a_passes" in n for n in report.staff_notes)
+
+
+def test_pytest_itself_is_told_that_a_returned_value_is_an_error():
+    import inspect
+
+    from grader import run_checks
+
+    source = inspect.getsource(run_checks.run_claims)
+    assert "error::pytest.PytestReturnNotNoneWarning" in source and "ignore::pytest.PytestReturnNotNoneWarning" not in source
 
 
 def test_a_transcript_reader_that_crashes_gives_no_credit_and_flags_staff(tmp_path, monkeypatch):
@@ -163,8 +204,9 @@ def test_after_due_claims_run_only_when_grading_and_show_their_feedback(demo):
     graded, _ = run_claims(FakeAnswers({"a": 2}), (problem,), hidden=True, seeds=Seeds.public())
     late = next(r for r in graded if r.claim == "a_check_is_broken")
     assert (late.status, late.visibility) == ("wrong", "after_due")
-    assert student_message(late) == "3 is the answer to another question"
-    report = Report("alice", "grade", "module", checks=graded, parts=score((problem,), graded))
+    assert student_message(late, after_due_feedback=True) == "3 is the answer to another question"
+    assert student_message(late, after_due_feedback=False) == "Graded; its feedback is shown after the due date."
+    report = Report("alice", "grade", "module", checks=graded, parts=score((problem,), graded), after_due_feedback=True)
     entry = next(t for t in results_json(report)["tests"] if t["extra_data"]["claim"] == "a_check_is_broken")
     assert (entry["visibility"], entry["output"]) == ("after_due_date", "3 is the answer to another question")
 

@@ -102,3 +102,25 @@ def test_big_arrays_spill_small_ones_do_not():
     saved = []
     enc = wire.encode([np.zeros(10), np.zeros(1 << 18)], spill=lambda a: saved.append(a) or "arg1.npy")
     assert "__ndarray__" in enc[0] and enc[1] == {"__npyfile__": "arg1.npy"} and saved[0].size == 1 << 18
+
+
+def test_a_tensor_argument_crosses_as_an_array_and_is_refused_on_the_way_back():
+    arr = np.arange(3, dtype=np.float32)
+    encoded = wire.encode([wire.TensorArg(arr)])
+    assert list(encoded[0]) == ["__tensor__"]
+    seen = wire.decode(encoded, {"__tensor__": lambda o: ("tensor", wire.decode(o["__tensor__"]))})
+    assert seen[0][0] == "tensor" and np.array_equal(seen[0][1], arr)
+    with pytest.raises(wire.WireError, match="unexpected __tensor__"):
+        wire.decode(encoded, HOOKS)  # the grader never takes a tensor tag from the sandbox
+
+
+def test_small_module_parameters_travel_with_their_values():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(4, 2, bias=False), torch.nn.Linear(2, 4, bias=False))
+    info = roundtrip(model)
+    first = info.children[0]
+    assert first.params == (("weight", (2, 4)),)
+    assert np.allclose(first.value("weight"), model[0].weight.detach().numpy())
+    assert first.value("bias") is None
+    big = roundtrip(torch.nn.Linear(300, 300, bias=False))
+    assert big.params == (("weight", (300, 300)),) and big.value("weight") is None  # over the cap: shape only

@@ -3,10 +3,10 @@ import numpy as np
 
 grad_W1 = "-2 W2' X X' + 2 W2' W2 W1 X X'"
 grad_W2 = r"-2XX^\top W_1^\top + 2W_2 W_1 X X^\top W_1^\top"
-first_order_conditions = (
+first_order_conditions = [
     "W1 X X^T (W1^T W2^T - I) = 0",
     "-1/2 * X X^T (W1^T W2^T - I) W2 = 0",
-)
+]
 
 
 def pca_weights(X, k):

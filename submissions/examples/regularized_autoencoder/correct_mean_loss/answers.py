@@ -2,9 +2,9 @@
 import torch
 from torch import nn
 
-num_linear_layers = "2"
+num_linear_layers = 2
 loss_function = "torch.nn.MSELoss()"
-needed_to_optimize_exactly = "weight decay, SGD"
+needed_to_optimize_exactly = ["weight decay", "SGD"]
 orthonormal_bias = "Yes."
 orthonormal_argument = "Balanced factors minimize the penalty for a fixed product, so sigma_i(W2) = sqrt(1 - lam/s_i)."
 

@@ -4,8 +4,8 @@ from torch import nn
 
 num_linear_layers = 2
 loss_function = "nn.MSELoss"
-needed_to_optimize_exactly = ("Weight Decay", "SGD optimizer")
-orthonormal_bias = True
+needed_to_optimize_exactly = ["Weight Decay", "SGD optimizer"]
+orthonormal_bias = "yes"
 orthonormal_argument = "Balanced factors minimize the penalty for a fixed product."
 
 

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-num_linear_layers = 2.0
+num_linear_layers = 2
 loss_function = "CrossEntropyLoss"
 needed_to_optimize_exactly = ["Weight Decay", "Dropout", "Batch Norm"]
 orthonormal_bias = "No, weight decay only shrinks the weights."
