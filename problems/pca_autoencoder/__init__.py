@@ -19,7 +19,10 @@ PROBLEM = Problem(
              )),
         # Read from chat transcripts only: each derivation step the chat writes, checked. Worth 0 points unless a
         # course config gives the part some ([points] "pca_autoencoder.derivations" = N, shared by its checks).
-        Part("derivations", points=0, answer="derivation steps written in a chat transcript (checked step by step)"),
+        # Only a chat has derivation steps: for code the part is "not attempted", never a failed check, and points a
+        # course gives it (course.toml [points]) come on top of the total, as extra credit.
+        Part("derivations", points=0, answer="derivation steps written in a chat transcript (checked step by step)",
+             optional=True),
     ),
     needs_torch=False,
     recognize=Recognize(
