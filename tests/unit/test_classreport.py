@@ -1,5 +1,6 @@
 """The class report's numbers and groups, from hand-built reports (the pages themselves: tests/report)."""
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -160,3 +161,29 @@ def test_results_json_with_manual_parts_left_to_gradescope():
     essay = results["tests"][1]
     assert "score" not in essay and "status" not in essay and "manual grading (4 points" in essay["output"]
     assert "free responses (4 points) are scored by a TA in Gradescope" in results["output"]
+
+
+def test_the_leaderboard_waits_for_the_due_date_with_an_after_due_checks_feedback():
+    late = check("fast", "passed", 2, visibility="after_due", metrics=(Metric("Time (s)", 9.0, "asc"),))
+    r = make("ann", [late])
+    assert "leaderboard" not in results_json(replace(r, after_due_feedback=False))
+    assert results_json(replace(r, after_due_feedback=True))["leaderboard"] == [
+        {"name": "Time (s)", "value": 9.0, "order": "asc"}]
+
+
+def test_results_json_keeps_both_extra_credit_and_gradescope_fields():
+    fast = check("fast", "passed", 2, metrics=(Metric("Time (s)", 9.0, "asc"),))
+    r = make("ann", [check("grad", "passed", 2), fast])
+    r = replace(r, parts=tuple(replace(p, extra_credit=True) if p.part == "fast" else p for p in r.parts))
+    results = results_json(r, manual_elsewhere=True)
+    check_gradescope_results(results)
+    bonus = results["tests"][1]
+    assert bonus["max_score"] == 0.0 and bonus["extra_data"]["extra_credit_points"] == 2 and bonus["number"] == "1.2.1"
+    assert (results["score"], results["max_score"]) == (4, 2) and results["leaderboard"][0]["value"] == 9.0
+
+
+def test_a_group_of_an_after_due_check_is_marked_withheld_only_before_the_due_date():
+    late = check("grad", "wrong", message="expected 42", answer="41", visibility="after_due")
+    before = cr.wrong_groups([replace(make("ann", [late]), after_due_feedback=False)], ("pca", "grad"))
+    after = cr.wrong_groups([replace(make("ann", [late]), after_due_feedback=True)], ("pca", "grad"))
+    assert before[0].hidden and not after[0].hidden and before[0].message == "expected 42"

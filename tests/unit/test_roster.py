@@ -125,3 +125,18 @@ def test_exports_are_written_from_the_roster_kept_with_the_batch(tmp_path):
         ("jdoe", "10", "graded"), ("rroe", "0", "no submission"), ("mallory", "0", "no submission")]
     assert (out / "_staff" / "roster_matches.csv").is_file()
     assert lines[0].startswith(f"roster {path} (canvas): 1 of 3 student(s) matched to a submission (1 by SIS Login ID)")
+
+
+def test_a_stopped_batch_writes_no_canvas_export_and_removes_an_earlier_one(tmp_path):
+    from grader.staff.views import write_batch_views
+
+    path = tmp_path / "roster.csv"
+    path.write_text(CANVAS, encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    rs.keep_roster(path, rs.read_roster(path), out)
+    write_batch_views([report("jdoe", 10)], out)
+    assert (out / "grades_canvas.csv").is_file()
+    lines = write_batch_views([report("jdoe", 10)], out, complete=False)  # rroe and mallory were not graded yet
+    assert not (out / "grades_canvas.csv").exists() and "stopped" in lines[0]
+    assert 'href="grades_canvas.csv"' not in (out / "index.html").read_text() and (out / "summary.html").is_file()
