@@ -16,7 +16,7 @@ from grader.manual import (SHEET, apply_manual, check_no_old_sheet, read_manual_
                            sheet_path, unlisted_rows, write_sheet)
 from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
-from grader.pipeline import GradingSession, RunConfig, StopRequest, grade_many, load_problems, submissions_in
+from grader.pipeline import GradingSession, RunConfig, StopRequest, load_problems
 from grader.problem import discover, listing, select
 from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
 from grader.seal import in_student_package
@@ -24,6 +24,7 @@ from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.staff.groups import answer_groups, key_points_of
 from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
+from grader.sources import batch_sources, grade_sources
 from grader.store import load_reports, save_reports
 
 LOUD_WARNING = ("WARNING: --no-sandbox: student code will run as YOUR user with access to your files and network. "
@@ -89,10 +90,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files; SIGINT or SIGTERM stops it cleanly.
+    """Grade every submission in one or more folders, as one batch, and write the contract's files.
 
-    On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
-    and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
+    SIGINT or SIGTERM stops it cleanly: every sandbox is killed within moments, the submissions graded so
+    far are written, and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
     """
     if in_student_package():
         print("grader: this is a student package: it has the public checks only, so it cannot grade. "
@@ -114,8 +115,19 @@ def _progress(report, done: int, total: int) -> None:
 
 
 def _grade_batch(args, stop: StopRequest) -> int:
+    # The LMS exports and class pages are staff-only modules, left out of the student package: imported here.
+    from grader.staff.roster import keep_roster, kept_roster, read_roster
+    from grader.staff.views import write_batch_views
+
     course = course_config(args)  # a bad config stops here, before any student is graded
     check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
+    roster = read_roster(Path(args.roster), args.canvas_assignment) if args.roster else None  # so does a bad roster
+    if args.per_problem_dirs and args.problem:
+        print("grader: --per-problem-dirs grades each folder on the problem it is named after; "
+              "leave out --problem", file=sys.stderr)
+        return 2
+    sources = batch_sources([Path(d) for d in args.dirs], args.per_problem_dirs,
+                            tuple(p.name for p in load_problems()))
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
@@ -131,15 +143,14 @@ def _grade_batch(args, stop: StopRequest) -> int:
         # Timed GPU parts graded without a working GPU would fail every student for our fault: refuse instead.
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
     config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
-    paths = submissions_in(Path(args.dir))
-    if not paths:
-        print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
+    if not sources:
+        print(f"no submissions found in {', '.join(args.dirs)} (expected folders or .zip files)", file=sys.stderr)
         return 2
     if stop.requested:
         print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
         return stop.exit_status
     start = time.perf_counter()
-    batch = grade_many(paths, config, jobs=args.jobs, stop=stop, on_graded=_progress)
+    batch = grade_sources(sources, config, jobs=args.jobs, stop=stop, on_graded=_progress)
     reports = list(batch.reports)
     if batch.stopped_by and not reports:
         print(f"stopped by {batch.stopped_by} before any submission was graded; nothing written", file=sys.stderr)
@@ -150,15 +161,21 @@ def _grade_batch(args, stop: StopRequest) -> int:
     groups = answer_groups(reports, key_points_of(problems), sheet_groups(sheet_path(out)))
     # A batch stopped by a signal is written as fast as can be: its similarity report waits for a full run.
     similar_ok = True if batch.stopped_by else similarity_page(
-        paths, reports, problems, out, Path(args.template) if args.template else DEFAULT_TEMPLATE)
+        sources, reports, problems, out, Path(args.template) if args.template else DEFAULT_TEMPLATE)
     reports, sheet_ok = with_sheet(reports, out, groups)
     write_outputs(reports, out, groups)
+    if roster is not None:
+        keep_roster(Path(args.roster), roster, out)
+    elif kept_roster(out) is not None:
+        print(f"using the roster an earlier run kept in {out}/_staff/ (give --roster to replace it)")
+    for line in write_batch_views(reports, out, complete=not batch.stopped_by):
+        print(line)
     took = time.perf_counter() - start
     broken = [r.student for r in reports if r.needs_staff]
     for r in reports:
         flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g}{flag}")
-    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (summary.html, grades.csv; "
+    print(f"graded {len(reports)} submission(s) in {took:.1f}s -> {out}/ (index.html, summary.html, grades.csv; "
           f"hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
     if args.before_due:
         print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
@@ -175,10 +192,12 @@ def _grade_batch(args, stop: StopRequest) -> int:
     return 0 if sheet_ok and similar_ok else 2
 
 
-def similarity_page(paths: list[Path], reports: list, problems, out: Path, template: Path) -> bool:
-    """Write OUT/_staff/similarity.html for the batch; False (with the traceback on stderr) when it failed."""
+def similarity_page(sources: list, reports: list, problems, out: Path, template: Path) -> bool:
+    """Write OUT/_staff/similarity.html for the batch's sources; False (with the traceback on stderr) when it failed."""
     try:
-        found = write_similarity(paths, reports, out, template, statements_of(problems))
+        # Each submission under its batch id (several folders may prefix ids with the folder's name).
+        found = write_similarity([s.path for s in sources], reports, out, template, statements_of(problems),
+                                 ids={s.path: s.student for s in sources})
     except Exception:  # a bug in the staff report must not lose the grades, which are written next; exit 2 says so
         print(f"grader: the similarity report failed; the grades are unaffected:\n{traceback.format_exc()}",
               file=sys.stderr)
@@ -224,6 +243,8 @@ def course_config(args) -> CourseConfig:
 
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
+    from grader.staff.views import write_batch_views  # staff-only, not in the student package
+
     out = Path(args.out)
     if not args.scores:
         check_no_old_sheet(out)
@@ -234,6 +255,8 @@ def cmd_manual(args) -> int:
     groups = answer_groups(reports, key_points_of(load_problems()), sheet_groups(sheet))
     reports = [apply_manual(r, scores) for r in reports]
     write_outputs(reports, out, groups)
+    for line in write_batch_views(reports, out):
+        print(line)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
     print(f"applied {len(scores)} TA score(s) from {sheet}{_through_groups(scores)} -> {out}/ "
@@ -250,6 +273,38 @@ def cmd_assign(args) -> int:
         return 2
     built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
     print(built.describe())
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Build the Gradescope autograder zip (staff-only: it holds the hidden checks and the course secret)."""
+    if in_student_package():
+        print("grader: this is a student package: it has the public checks only; build the autograder zip from "
+              "the course's repository.", file=sys.stderr)
+        return 2
+    from grader.staff import gradescope  # staff-only, not in the student package
+
+    course = course_config(args)
+    problems = load_problems(tuple(args.problem or ()), course)  # a broken problem or config stops here
+    secret = os.environ.get(course.secret_env)
+    if not secret:
+        print(f"grader: {course.secret_env} is not set. The autograder zip carries the course secret (it seeds "
+              f"every student's hidden inputs): export {course.secret_env}='something only staff know' and run "
+              "this again.", file=sys.stderr)
+        return 2
+    names = gradescope.build_zip(Path(args.zip), secret, tuple(args.problem or ()),
+                                 Path(args.config) if args.config else None, before_due=not args.after_due)
+    manual = [(f"{p.name}.{part.name}", part.points) for p in problems for part in p.parts if part.kind == "manual"]
+    auto = sum(part.points for p in problems for part in p.parts if part.kind != "manual" and not part.optional)
+    extra = sum(part.points for p in problems for part in p.parts if part.kind != "manual" and part.optional)
+    print(f"wrote {args.zip}: {len(names)} files, {len(problems)} problem(s). Upload it on the assignment's Configure "
+          "Autograder page (Ubuntu 22.04 base image). It holds the hidden checks and the course secret: keep it "
+          "among staff.")
+    print(f"The autograder scores {auto:g} points" + (f" (plus {extra:g} extra credit)" if extra else "")
+          + ". Free responses are scored in Gradescope: add one manually "
+          "graded question for each of these parts:")
+    for key, points in manual:
+        print(f"  {key:<48} {points:g} points")
     return 0
 
 
@@ -276,8 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap even where it exists")
     _course_options(c)
     c.set_defaults(func=cmd_check)
-    g = sub.add_parser("grade", help="grade every submission in a folder (TA, CI)")
-    g.add_argument("dir", help="folder holding one folder or .zip per student")
+    g = sub.add_parser("grade", help="grade every submission in one or more folders, as one batch (TA, CI)")
+    g.add_argument("dirs", nargs="+", metavar="DIR", help="folder holding one folder or .zip per student")
+    g.add_argument("--per-problem-dirs", action="store_true",
+                   help="each DIR is named after a problem: grade its submissions on that problem only")
+    g.add_argument("--roster", help="a Canvas gradebook export or a Gradescope roster (CSV): writes grades_canvas.csv")
+    g.add_argument("--canvas-assignment", help='the Canvas column to write, e.g. "HW7 (123456)" '
+                                               "(default: the roster's HW7 column, else a new HW7)")
     g.add_argument("--out", required=True, help="where to write results (created)")
     g.add_argument("--problem", action="append", help="only this problem (repeatable)")
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
@@ -299,6 +359,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--zip", action="store_true", help="also write DIST.zip (for an LMS)")
     a.add_argument("--force", action="store_true", help="replace what DIST holds (a .git folder in it is kept)")
     a.set_defaults(func=cmd_assign)
+    e = sub.add_parser("export", help="build a course export: the Gradescope autograder zip")
+    e.add_argument("target", choices=["gradescope"], help="what to build")
+    e.add_argument("zip", help="the zip file to write")
+    e.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    e.add_argument("--after-due", action="store_true",
+                   help="messages may name accepted answers (for regrading after the due date)")
+    _course_options(e)
+    e.set_defaults(func=cmd_export)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap
