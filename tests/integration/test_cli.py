@@ -219,6 +219,7 @@ def test_grade_writes_a_staff_only_similarity_report_linked_from_the_summary(tmp
     assert 'data-a="eos_appended" data-b="renamer"' in text  # the same wrong token list, the same code
     assert 'data-part="seq2seq_translation.training_decoder_inputs"' in text
     assert 'href="_staff/similarity.html"' in (out / "summary.html").read_text()
+    assert 'href="_staff/similarity.html"' in (out / "index.html").read_text()
     assert [p.relative_to(out).as_posix() for p in out.rglob("similarity*")] == ["_staff/similarity.html"]
 
 
