@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 SUB    ?= submissions/mine
 DIR    ?= submissions/examples/seq2seq_translation
 OUT    ?= out
+TEST_REPORT := .test-report.xml
 
 .PHONY: install system-packages tools check grade demo test bench bench-venv clean
 
@@ -58,7 +59,10 @@ tools:
 test:
 	@$(MAKE) --no-print-directory install WITH_BROWSER=1
 	@$(MAKE) --no-print-directory tools
-	$(BIN)/pytest -q
+	@rm -f $(TEST_REPORT)
+	$(BIN)/pytest -q --junitxml=$(TEST_REPORT)
+	@# pytest writes its report last: a test that ended the test process early (os._exit, exit status 0) leaves none.
+	@test -s $(TEST_REPORT) || { echo "make test: pytest ended without writing $(TEST_REPORT): a test ended the test process early" >&2; exit 1; }
 
 # nbgrader (for bench/bench_batch.py) in a venv of its own: beside the grader it slows `import nbformat`.
 bench-venv:

@@ -1,6 +1,4 @@
 """`python -m grader`."""
-import sys
+from grader.entry import run
 
-from grader.entry import main
-
-sys.exit(main())
+run()

@@ -37,7 +37,7 @@ def early_zygote(argv: list[str]):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the `grader` command."""
+    """Run the `grader` command and return its exit status (safe to call in-process: it never ends the process)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     early = early_zygote(argv)
     gc.disable()  # the imports below make many objects and no garbage: collecting meanwhile is wasted time
@@ -47,14 +47,21 @@ def main(argv: list[str] | None = None) -> int:
         gc.enable()
 
     try:
-        code = cli.main(argv, early=early)
+        return cli.main(argv, early=early)
     finally:
         if early is not None:
             early[1].close()  # idempotent: closed already by the check's session when it took it
+
+
+def run() -> None:
+    """The console script: `main`, then exit; a check skips the interpreter's teardown."""
+    argv = sys.argv[1:]
+    code = main(argv)
     if argv and argv[0] == "check":
         # Everything a check opened is closed by now; the interpreter's teardown of sympy, pytest and the
-        # problems' modules would only add a fifth of a second to every check.
+        # problems' modules would only add a fifth of a second to every check. Only here, never in `main`:
+        # a caller in the same process (a test, a notebook) must get the status back, not lose its process.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    return code
+    sys.exit(code)
