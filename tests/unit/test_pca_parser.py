@@ -67,6 +67,10 @@ TREES += [(t, TR_W1_W2) for t in TRACES] + [(t, NORM_X) for t in NORMS] + [
     (r"\|W_1\|_F^2 \|W_2\|_F^2", Mul((Trace(Mul((T(W1), W1))), Trace(Mul((T(W2), W2)))))),
 ]
 
+# A guard against blow-ups (exponential backtracking, runaway recursion), which cost seconds or more; the
+# parser's real speed is bench/bench_pca_parse.py's to measure (0.3 ms typical, 2.2 ms at the size cap).
+PARSE_CPU_BOUND_S = 1.0
+
 
 @pytest.mark.parametrize("text,tree", TREES, ids=[t for t, _ in TREES])
 def test_parses_to_tree(text, tree):
@@ -345,11 +349,11 @@ def test_to_sympy_is_the_matrix_expression():
     ("0.0000000001 W1", "this number is out of range"),
 ])
 def test_bounds_fail_fast_as_format_errors(text, start):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     with pytest.raises(FormatError) as e:
         M.parse(text)
     assert e.value.message.startswith(start)
-    assert time.perf_counter() - t0 < 0.1
+    assert time.process_time() - t0 < PARSE_CPU_BOUND_S
 
 
 PIECES = ["W1", "W2", "X", "I", "I_k", "W_1", "W_{2}", r"\top", "^T", "^", ".T", "'", "*", "@", "/", "+", "-",
@@ -362,7 +366,7 @@ PIECES = ["W1", "W2", "X", "I", "I_k", "W_1", "W_{2}", r"\top", "^T", "^", ".T",
 @given(st.lists(st.sampled_from(PIECES), max_size=80))
 def test_any_sequence_of_pieces_parses_or_fails_cleanly(pieces):
     text = "".join(pieces)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     try:
         tree = M.parse(text)
     except FormatError as e:
@@ -374,29 +378,29 @@ def test_any_sequence_of_pieces_parses_or_fails_cleanly(pieces):
             values(typed)  # evaluating what parsed must never crash either
         except FormatError as e:
             assert e.message
-    assert time.perf_counter() - t0 < 0.2
+    assert time.process_time() - t0 < PARSE_CPU_BOUND_S
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=1500))
 def test_arbitrary_text_parses_or_fails_cleanly(text):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     try:
         M.parse(text)
     except FormatError as e:
         assert e.message
-    assert time.perf_counter() - t0 < 0.2
+    assert time.process_time() - t0 < PARSE_CPU_BOUND_S
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(min_value=1, max_value=3000), st.sampled_from(["(", "{", "-", "'", "W1 ", "\\left(", "^{"]))
 def test_long_runs_of_one_piece_fail_cleanly(count, piece):
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine must not fail it
     try:
         M.parse(piece * count)
     except FormatError as e:
         assert e.message
-    assert time.perf_counter() - t0 < 0.2
+    assert time.process_time() - t0 < PARSE_CPU_BOUND_S
 
 
 def test_overflowing_values_are_a_format_error_not_a_verdict():
