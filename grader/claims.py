@@ -14,12 +14,18 @@ never full credit.
 A claim that only checks the form of an answer (its type, shape or syntax) is
 worth 0 points: it gates, and the claims that pay raise the same FormatError
 when the form is wrong.
+
+A claim may also take pytest's `record_property` fixture to report what it
+measured, `record_property("metric", Metric("Time (s)", 12.3, "asc"))` (a
+leaderboard column), or the answer as it read it, `record_property("answer",
+"2*W2.T*X")` (the class report groups wrong answers by it).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from grader.errors import ConfigError, FormatError, NotAnswered, Partial, StudentCrash, Wrong  # noqa: F401 (re-exported)
+from grader.model import Metric  # noqa: F401 (re-exported: claims record one with pytest's record_property)
 
 # public: runs in `grader check` and in grading, feedback shown.
 # hidden: runs only in grading; students see its name and points, never its details.

@@ -14,13 +14,14 @@ from grader.gradebook import DATABASE, Gradebook, OutLock, format_history
 from grader.manual import SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_groups, sheet_path
 from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
-from grader.pipeline import GradingSession, RunConfig, StopRequest, load_problems, submissions_in
+from grader.pipeline import GradingSession, RunConfig, StopRequest, load_problems
 from grader.problem import discover, listing, select
 from grader.report import STATUS_WORDS, console_table, render_html, write_outputs
 from grader.seal import in_student_package
 from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.staff.groups import answer_groups, key_points_of
+from grader.sources import batch_sources
 from grader.store import load_reports
 
 LIST_UP_TO = 50  # a bigger batch prints no line per student: grades.csv and summary.html have them
@@ -88,10 +89,10 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade every submission in a folder and write the contract's files; SIGINT or SIGTERM stops it cleanly.
+    """Grade every submission in one or more folders, as one batch, and write the contract's files.
 
-    On a stop signal every sandbox is killed within moments, the submissions graded so far are written,
-    and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
+    SIGINT or SIGTERM stops it cleanly: every sandbox is killed within moments, the submissions graded so
+    far are written, and the exit status is the shell's for the signal (130 for SIGINT, 143 for SIGTERM).
     """
     if in_student_package():
         print("grader: this is a student package: it has the public checks only, so it cannot grade. "
@@ -109,8 +110,19 @@ def cmd_grade(args) -> int:
 
 
 def _grade_batch(args, stop: StopRequest) -> int:
+    # The LMS exports and class pages are staff-only modules, left out of the student package: imported here.
+    from grader.staff.roster import keep_roster, kept_roster, read_roster
+    from grader.staff.views import write_batch_views
+
     course = course_config(args)  # a bad config stops here, before any student is graded
     check_no_old_sheet(Path(args.out))  # so does a TA's sheet left where an older grader put it
+    roster = read_roster(Path(args.roster), args.canvas_assignment) if args.roster else None  # so does a bad roster
+    if args.per_problem_dirs and args.problem:
+        print("grader: --per-problem-dirs grades each folder on the problem it is named after; "
+              "leave out --problem", file=sys.stderr)
+        return 2
+    sources = batch_sources([Path(d) for d in args.dirs], args.per_problem_dirs,
+                            tuple(p.name for p in load_problems()))
     if args.no_sandbox:
         print(LOUD_WARNING, file=sys.stderr)
     else:
@@ -127,9 +139,8 @@ def _grade_batch(args, stop: StopRequest) -> int:
         # (On a cluster the GPU is a worker's: parts that find no GPU worker wait for one instead.)
         print(f"GPU in the sandbox: {gpu_self_test(sandbox)}", file=sys.stderr)
     config = RunConfig("grade", tuple(args.problem or ()), sandbox, secret, course, before_due=args.before_due)
-    paths = submissions_in(Path(args.dir))
-    if not paths:
-        print(f"no submissions found in {args.dir} (expected folders or .zip files)", file=sys.stderr)
+    if not sources:
+        print(f"no submissions found in {', '.join(args.dirs)} (expected folders or .zip files)", file=sys.stderr)
         return 2
     if stop.requested:
         print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
@@ -138,11 +149,17 @@ def _grade_batch(args, stop: StopRequest) -> int:
     options = BatchOptions(scheduler=args.scheduler, jobs=args.jobs, force=args.force,
                            command=" ".join(["grader", *sys.argv[1:]]) if sys.argv[1:] else "grader grade",
                            template=Path(args.template) if args.template else None)
-    result = Batch(paths, config, out, options, stop=stop).run()
+    result = Batch(sources, config, out, options, stop=stop).run()
     reports = result.reports
     if result.stopped and not reports:
         print(f"stopped by {stop.name} before any submission was graded; nothing written", file=sys.stderr)
         return stop.exit_status
+    if roster is not None:
+        keep_roster(Path(args.roster), roster, out)
+    elif kept_roster(out) is not None:
+        print(f"using the roster an earlier run kept in {out}/_staff/ (give --roster to replace it)")
+    for line in write_batch_views(reports, out, complete=not result.stopped):  # summary.html, index.html, exports
+        print(line)
     if len(reports) <= LIST_UP_TO:
         for r in reports:
             flag = " (pending manual: %g)" % r.pending_points if r.pending_points else ""
@@ -150,7 +167,7 @@ def _grade_batch(args, stop: StopRequest) -> int:
     skipped = f"; {result.skipped} skipped, already graded with the same submission, checks and config " \
               "(--force regrades them)" if result.skipped else ""
     print(f"graded {result.graded} submission(s) in {result.seconds:.1f}s on {result.engine}{skipped} -> {out}/ "
-          f"(summary.html, grades.csv; hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
+          f"(index.html, summary.html, grades.csv; hand back {out}/<student>/; {out}/{STAFF}/ is for staff only)")
     if args.before_due:
         print("graded before the due date: the reports leave out after-due-date feedback; grade again without "
               "--before-due after the deadline to include it")
@@ -184,6 +201,8 @@ def course_config(args) -> CourseConfig:
 
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
+    from grader.staff.views import write_batch_views  # staff-only, not in the student package
+
     out = Path(args.out)
     if not args.scores:
         check_no_old_sheet(out)
@@ -200,6 +219,9 @@ def cmd_manual(args) -> int:
         finally:
             book.close()
         write_outputs(reports, out, groups)
+        views = write_batch_views(reports, out)
+    for line in views:
+        print(line)
     for r in reports:
         print(f"{r.student:<32} {r.score:>6g} / {r.max_score:<6g} (manual points pending: {r.pending_points:g})")
     print(f"applied {len(scores)} TA score(s) from {sheet}{through_groups(scores)} -> {out}/ "
@@ -238,6 +260,38 @@ def cmd_history(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """Build the Gradescope autograder zip (staff-only: it holds the hidden checks and the course secret)."""
+    if in_student_package():
+        print("grader: this is a student package: it has the public checks only; build the autograder zip from "
+              "the course's repository.", file=sys.stderr)
+        return 2
+    from grader.staff import gradescope  # staff-only, not in the student package
+
+    course = course_config(args)
+    problems = load_problems(tuple(args.problem or ()), course)  # a broken problem or config stops here
+    secret = os.environ.get(course.secret_env)
+    if not secret:
+        print(f"grader: {course.secret_env} is not set. The autograder zip carries the course secret (it seeds "
+              f"every student's hidden inputs): export {course.secret_env}='something only staff know' and run "
+              "this again.", file=sys.stderr)
+        return 2
+    names = gradescope.build_zip(Path(args.zip), secret, tuple(args.problem or ()),
+                                 Path(args.config) if args.config else None, before_due=not args.after_due)
+    manual = [(f"{p.name}.{part.name}", part.points) for p in problems for part in p.parts if part.kind == "manual"]
+    auto = sum(part.points for p in problems for part in p.parts if part.kind != "manual" and not part.optional)
+    extra = sum(part.points for p in problems for part in p.parts if part.kind != "manual" and part.optional)
+    print(f"wrote {args.zip}: {len(names)} files, {len(problems)} problem(s). Upload it on the assignment's Configure "
+          "Autograder page (Ubuntu 22.04 base image). It holds the hidden checks and the course secret: keep it "
+          "among staff.")
+    print(f"The autograder scores {auto:g} points" + (f" (plus {extra:g} extra credit)" if extra else "")
+          + ". Free responses are scored in Gradescope: add one manually "
+          "graded question for each of these parts:")
+    for key, points in manual:
+        print(f"  {key:<48} {points:g} points")
+    return 0
+
+
 def cmd_problems(args) -> int:
     """List the problems, their parts and points."""
     print("\n".join(listing(load_problems())))
@@ -261,8 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap even where it exists")
     _course_options(c)
     c.set_defaults(func=cmd_check)
-    g = sub.add_parser("grade", help="grade every submission in a folder (TA, CI)")
-    g.add_argument("dir", help="folder holding one folder or .zip per student")
+    g = sub.add_parser("grade", help="grade every submission in one or more folders, as one batch (TA, CI)")
+    g.add_argument("dirs", nargs="+", metavar="DIR", help="folder holding one folder or .zip per student")
+    g.add_argument("--per-problem-dirs", action="store_true",
+                   help="each DIR is named after a problem: grade its submissions on that problem only")
+    g.add_argument("--roster", help="a Canvas gradebook export or a Gradescope roster (CSV): writes grades_canvas.csv")
+    g.add_argument("--canvas-assignment", help='the Canvas column to write, e.g. "HW7 (123456)" '
+                                               "(default: the roster's HW7 column, else a new HW7)")
     g.add_argument("--out", required=True, help="where to write results (created)")
     g.add_argument("--problem", action="append", help="only this problem (repeatable)")
     g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
@@ -292,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("student", help="the student's id (their folder name in OUT)")
     h.add_argument("--out", required=True, help="the --out folder of `grader grade`")
     h.set_defaults(func=cmd_history)
+    e = sub.add_parser("export", help="build a course export: the Gradescope autograder zip")
+    e.add_argument("target", choices=["gradescope"], help="what to build")
+    e.add_argument("zip", help="the zip file to write")
+    e.add_argument("--problem", action="append", help="only this problem (repeatable)")
+    e.add_argument("--after-due", action="store_true",
+                   help="messages may name accepted answers (for regrading after the due date)")
+    _course_options(e)
+    e.set_defaults(func=cmd_export)
     pr = sub.add_parser("problems", help="list problems and parts")
     pr.set_defaults(func=cmd_problems)
     return ap

@@ -79,6 +79,20 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """A number a claim measured (a time, an accuracy), for a leaderboard; `order` "asc" when smaller is better."""
+
+    name: str
+    value: float
+    order: str = "desc"
+
+    def __post_init__(self):
+        if self.order not in ("asc", "desc"):
+            raise ValueError(f"Metric {self.name!r}: order must be 'asc' or 'desc', got {self.order!r}")
+        object.__setattr__(self, "value", float(self.value))
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one claim on one submission."""
 
@@ -92,9 +106,13 @@ class CheckResult:
     message: str
     visibility: str
     seconds: float = 0.0
+    answer: str = ""  # the student's answer as the check read it, normalized (for the class report's groups)
+    metrics: tuple[Metric, ...] = ()  # what the claim measured, for a leaderboard
 
     def __post_init__(self):
         object.__setattr__(self, "status", Status(self.status))  # a typo'd status fails here, not in a report
+        # report.json gives the metrics back as plain dicts
+        object.__setattr__(self, "metrics", tuple(m if isinstance(m, Metric) else Metric(**m) for m in self.metrics))
 
     @property
     def name(self) -> str:

@@ -1,13 +1,16 @@
-"""Stage 5, report: results.json (Gradescope format), report.html, summary.html, grades.csv, console table.
+"""Stage 5, report: results.json (Gradescope format), report.html, grades.csv, manual.html, console table.
 
 What a student sees (results.json, report.html, the console) never holds a rubric, a hidden check's details,
 or, before the due date, an after-due check's feedback; those go to the staff files under OUT/_staff/
-(see grader.outdir for the layout).
+(see grader.outdir for the layout). The class report (summary.html, index.html, TA files) is
+grader/staff/classreport.py's.
 """
 from __future__ import annotations
 
+import html
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -17,7 +20,6 @@ from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, P
 from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
 from grader.transcripts.marks import write_transcript
 from grader.staff.groups import answer_groups
-from grader.staff.similarity import PAGE as SIMILARITY_PAGE
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -63,20 +65,28 @@ def after_due_note(report: Report) -> str:
             "checks marked \"graded after the due date\" are scored, their feedback is shown later.")
 
 
-def results_json(report: Report) -> dict:
-    """The Gradescope autograder results for one submission.
+def results_json(report: Report, manual_elsewhere: bool = False) -> dict:
+    """The Gradescope autograder results for one submission (the fields of Gradescope's specification that fit).
 
     An extra-credit check has `max_score` 0 and its points in `extra_data.extra_credit_points`: the sum of
     the tests' maxima stays the assignment's total, and what it earns lifts the score above it (Gradescope
     takes a score above the maximum). Not attempted, it is "passed" at 0/0: never a failed test.
+
+    With `manual_elsewhere` (the Gradescope autograder), free-response parts are scored by TAs in Gradescope's
+    own manual grading: their tests carry no points and the autograder's max_score leaves them out.
     """
     tests = []
+    numbers = _test_numbers(report)
+    manual_points = 0.0
     extra = _extra_credit(report)
     for c in report.checks:
         is_extra = (c.problem, c.part) in extra
-        entry = {"name": c.name, "score": c.score, "max_score": 0.0 if is_extra else c.points,
+        shown = student_message(c, report.after_due_feedback)
+        entry = {"name": c.name, "number": numbers[(c.problem, c.part, c.claim)], "score": c.score,
+                 "max_score": 0.0 if is_extra else c.points,
                  "status": "passed" if c.status in (PASSED, OPTIONAL) else "failed",
-                 "output": student_message(c, report.after_due_feedback) or STATUS_WORDS.get(c.status, c.status),
+                 "output": shown or STATUS_WORDS.get(c.status, c.status),
+                 "tags": [c.problem, f"{c.problem}.{c.part}"],
                  "visibility": GRADESCOPE_VISIBILITY[c.visibility]}
         entry["extra_data"] = {"status": c.status, "claim": c.claim}
         if is_extra:
@@ -84,16 +94,68 @@ def results_json(report: Report) -> dict:
         if c.status == PENDING:
             entry["output"] = ("Awaiting manual grading by a TA. " + (c.message or "")).strip()
             entry["extra_data"]["pending_manual"] = True
+        if manual_elsewhere and c.part in manual_parts(report, c.problem):
+            manual_points += c.points
+            del entry["score"], entry["max_score"], entry["status"]  # informational: no points, neither passed nor failed
+            found = "" if c.status == PENDING or not shown else f" The autograder notes: {shown}"
+            entry["output"] = (f"Scored by a TA in Gradescope's manual grading ({c.points:g} points, not part of "
+                               f"the autograder's score).{found}")
         tests.append(entry)
-    out = {"score": report.score, "max_score": report.max_score, "tests": tests,
-           "output": _overall_output(report),
+    overall = _overall_html(replace(report, parts=tuple(p for p in report.parts if p.kind != "manual"))
+                            if manual_elsewhere else report)
+    if manual_points:
+        overall = (f"<p>This is the autograder's score; the free responses ({manual_points:g} points) are scored by a "
+                   "TA in Gradescope.</p>" + ("\n" + overall if overall else ""))
+    out = {"score": report.score, "max_score": round(report.max_score - manual_points, 6),
+           "execution_time": round(sum(o.seconds for o in report.stages)),
+           # The overall output holds import errors and tracebacks (`<module>`): escaped HTML, never read as markup.
+           "output": overall, "output_format": "html",
+           # Check messages are plain text with aligned carets under parse errors: shown as written, in <pre>.
+           "test_output_format": "text", "test_name_format": "text",
+           "stdout_visibility": "hidden",  # run_autograder's stdout carries staff notes
+           "tests": tests,
            "extra_data": {"student": report.student, "mode": report.mode, "kind": report.kind,
                           "pending_manual_points": report.pending_points, "sandboxed": report.sandboxed,
                           "after_due_feedback": report.after_due_feedback}}
+    board = leaderboard(report)
+    if board:
+        out["leaderboard"] = board
     return out
 
 
-def _overall_output(report: Report) -> str:
+def manual_parts(report: Report, problem: str) -> set[str]:
+    """The names of `problem`'s free-response parts in this report."""
+    return {p.part for p in report.parts if p.problem == problem and p.kind == "manual"}
+
+
+def _test_numbers(report: Report) -> dict:
+    """(problem, part, claim) -> "p.q.c": problem, part and check numbers, for Gradescope's ordering."""
+    problems = [name for name, _ in report.problems] or list(dict.fromkeys(c.problem for c in report.checks))
+    parts: dict[str, list[str]] = {}
+    for p in report.parts:
+        parts.setdefault(p.problem, []).append(p.part)
+    seen: dict[tuple[str, str], int] = {}
+    numbers = {}
+    for c in report.checks:
+        pi = problems.index(c.problem) + 1 if c.problem in problems else len(problems) + 1
+        known = parts.get(c.problem, [])
+        qi = known.index(c.part) + 1 if c.part in known else len(known) + 1
+        seen[(c.problem, c.part)] = seen.get((c.problem, c.part), 0) + 1
+        numbers[(c.problem, c.part, c.claim)] = f"{pi}.{qi}.{seen[(c.problem, c.part)]}"
+    return numbers
+
+
+def leaderboard(report: Report) -> list[dict]:
+    """Gradescope leaderboard entries: what checks whose details students see measured.
+
+    A hidden check's numbers stay hidden, and so do an after-due check's before the due date.
+    """
+    return [{"name": m.name, "value": m.value, "order": m.order} for c in report.checks
+            if c.visibility == "public" or (c.visibility == "after_due" and report.after_due_feedback)
+            for m in c.metrics]
+
+
+def _overall_lines(report: Report) -> list[str]:
     lines = []
     if report.load_error:
         lines.append(f"The submission could not be loaded: {report.load_error}")
@@ -102,7 +164,20 @@ def _overall_output(report: Report) -> str:
     if report.pending_points:
         lines.append(f"{report.pending_points:g} points await manual grading.")
     lines += list(report.notes)
-    return "\n".join(lines)
+    return lines
+
+
+def _overall_output(report: Report) -> str:
+    return "\n".join(_overall_lines(report))
+
+
+def _overall_html(report: Report) -> str:
+    """The overall output as escaped HTML: one paragraph per note, what follows a note's first line in <pre>."""
+    out = []
+    for item in _overall_lines(report):
+        first, _, rest = item.partition("\n")
+        out.append(f"<p>{html.escape(first)}</p>" + (f"<pre>{html.escape(rest)}</pre>" if rest else ""))
+    return "\n".join(out)
 
 
 def render_html(report: Report) -> str:
@@ -112,21 +187,24 @@ def render_html(report: Report) -> str:
         overall=_overall_output(report), after_due=after_due_note(report))
 
 
-def _part_columns(reports: list[Report]) -> list[tuple[str, str]]:
-    """(problem, part) for each part, in declaration order: the columns of the batch views."""
-    return [(p.problem, p.part) for p in reports[0].parts] if reports else []
+def part_columns(reports: list[Report]) -> list[tuple[str, str]]:
+    """(problem, part) for each part, in declaration order: the columns of the batch views.
 
-
-def render_summary(reports: list[Report], similarity: str | None = None) -> str:
-    """The TA's overview of a batch, one row per student; `similarity`: the similarity page's address, if any."""
-    parts = _part_columns(reports)
-    return _env.get_template("summary.html.j2").render(reports=reports, parts=parts, words=STATUS_WORDS,
-                                                       similarity=similarity)
+    A batch may grade different problems for different folders (`grade --per-problem-dirs`): the columns
+    are every part any report has, each problem's parts together, problems in first-seen order.
+    """
+    by_problem: dict[str, list[str]] = {}
+    for r in reports:
+        for p in r.parts:
+            parts = by_problem.setdefault(p.problem, [])
+            if p.part not in parts:
+                parts.append(p.part)
+    return [(problem, part) for problem, parts in by_problem.items() for part in parts]
 
 
 def write_grades_csv(reports: list[Report], path: Path) -> None:
     """grades.csv: one row per student, one column per part, totals and pending points."""
-    parts = _part_columns(reports)
+    parts = part_columns(reports)
     rows = []
     for r in reports:
         by = {(p.problem, p.part): p for p in r.parts}
@@ -148,7 +226,7 @@ def render_manual(reports: list[Report], groups: dict | None = None) -> str | No
     `groups` are the batch's answer groups (grader.staff.groups.answer_groups), computed here when not given.
     """
     questions = []
-    for key in _part_columns(reports):
+    for key in part_columns(reports):
         answers, part = {}, None
         for r in reports:
             p = next((x for x in r.parts if (x.problem, x.part) == key), None)
@@ -218,14 +296,12 @@ def write_student(report: Report, out: Path) -> None:
 
 
 def write_batch(reports: list[Report], out: Path, groups: dict | None = None) -> None:
-    """Write the batch's files: summary.html and grades.csv, and the staff's manual.html when there are manual parts.
+    """Write the batch's own files: grades.csv, and the staff's manual.html when there are manual parts.
 
-    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given).
+    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given). The class
+    pages (summary.html, index.html) and the LMS exports come after, from grader.staff.views.
     """
     out.mkdir(parents=True, exist_ok=True)
-    # `grader grade` writes the similarity page before this; the summary links it while it is there.
-    similarity = SIMILARITY_PAGE.as_posix() if (out / SIMILARITY_PAGE).is_file() else None
-    write_text(out / "summary.html", render_summary(reports, similarity))
     manual = render_manual(reports, groups)
     page = staff_dir(out) / MANUAL_PAGE
     if manual is not None:
@@ -234,13 +310,14 @@ def write_batch(reports: list[Report], out: Path, groups: dict | None = None) ->
         page.unlink(missing_ok=True)
     tmp = out / ".grades.csv.tmp"
     write_grades_csv(reports, tmp)
-    os.replace(tmp, out / "grades.csv")
+    os.replace(tmp, out / "grades.csv")  # a batch killed mid-write keeps the last whole grades.csv
 
 
 def write_outputs(reports: list[Report], out: Path, groups: dict | None = None) -> None:
-    """Write a batch's files: each student's handed-back folder, the TA's overview, and the staff files.
+    """Write a batch's files: each student's handed-back folder, grades.csv, and the staff files.
 
-    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given).
+    `groups` are the manual parts' answer groups for manual.html (computed afresh when not given). The class
+    pages (summary.html, index.html) and the LMS exports come after, from grader.staff.views.
     """
     out.mkdir(parents=True, exist_ok=True)
     for r in reports:

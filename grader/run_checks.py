@@ -28,12 +28,17 @@ from _pytest.runner import runtestprotocol
 
 from grader.claims import Claim
 from grader.errors import ConfigError, GraderError, NearMiss, Partial, StudentFault, did_you_mean
-from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG, CheckResult
+from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, PARTIAL, PASSED, PENDING, WRONG, CheckResult, Metric
 from grader.problem import GRADED_MODULE, Problem
 from grader.seal import package_manifest
+from grader.types import short_repr
 
 BROKEN_MESSAGE = ("This check could not run because of a problem on the grader's side; it scores 0 for now "
                   "and the course staff can see why.")
+ANSWER_CAP = 200  # characters of a normalized answer kept for the class report
+# A checks module may define `normalized_answer(part, value) -> str | None`: the form in which the class report
+# groups students' wrong answers to a value part (e.g. a parsed expression printed one way).
+NORMALIZER = "normalized_answer"
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,7 @@ class ClaimsPlugin:
         self.results: dict[str, CheckResult] = {}
         self.staff_notes: list[str] = []
         self._pass_messages: dict[str, str] = {}
+        self._shown: dict[tuple[str, str], str] = {}  # (problem, part) -> its normalized answer, fetched once
 
     def _problem_of(self, item) -> Problem | None:
         module = getattr(item, "module", None)
@@ -296,10 +302,47 @@ class ClaimsPlugin:
             if part.kind == "manual" and status not in (NOT_ANSWERED, FORMAT, CHECK_BROKEN):
                 status, fraction = PENDING, 0.0
             points = claim_points(problem, c)
+            # Claims report measurements and the answer they read through pytest's own `record_property`.
+            metrics = tuple(v for k, v in item.user_properties if k == "metric" and isinstance(v, Metric))
             self.results[key] = CheckResult(problem.name, c.part, item.name, c.description, points,
                                             round(points * fraction, 6), status, message, c.visibility,
-                                            call.duration)
+                                            call.duration, self._answer_of(item, problem, part, status), metrics)
         return _lean_report(item, call)
+
+    def _answer_of(self, item, problem: Problem, part, status: str) -> str:
+        """The answer a wrong check saw, normalized, for the class report; '' when there is none to show."""
+        recorded = [v for k, v in item.user_properties if k == "answer" and type(v) is str]
+        if recorded:
+            return recorded[-1][:ANSWER_CAP]
+        if part.kind != "value" or status not in (WRONG, PARTIAL, FORMAT):
+            return ""
+        key = (problem.name, part.name)
+        if key not in self._shown:
+            self._shown[key] = self._normalized(item, problem, part.name)
+        return self._shown[key]
+
+    def _normalized(self, item, problem: Problem, part: str) -> str:
+        """A value part's answer as the problem normalizes it (or collapsed text / a short repr), capped."""
+        try:
+            value = self._answers.value(part)
+        except (StudentFault, GraderError):  # missing or no longer fetchable: the checks already say why
+            return ""
+        # The normalizer lives in the public checks.py, whichever module the claim is in (graded_checks.py too).
+        module = importlib.import_module(f"{problem.package}.checks") if problem.package else item.module
+        normalize = getattr(module, NORMALIZER, None)
+        shown = None
+        if callable(normalize):
+            try:
+                shown = normalize(part, value)
+            except StudentFault:  # the answer does not parse: shown as written
+                shown = None
+            except Exception as exc:  # a bug in the problem's normalizer costs the grouping, never a grade
+                self.staff_notes.append(f"{module.__name__}.{NORMALIZER}({part!r}) raised "
+                                        f"{type(exc).__name__}: {exc}")
+                shown = None
+        if type(shown) is not str:
+            shown = " ".join(value.split()) if type(value) is str else short_repr(value, ANSWER_CAP)
+        return shown[:ANSWER_CAP]
 
 
 def _lean_report(item, call) -> pytest.TestReport:
@@ -410,12 +453,15 @@ class ClaimSession:
                 try:
                     for i, item in enumerate(self.items):
                         nextitem = self.items[i + 1] if i + 1 < len(self.items) else None
+                        # What the claim recorded (metrics, the answer it read) belongs to one submission only.
+                        item.user_properties.clear()
                         runtestprotocol(item, log=False, nextitem=nextitem)
                 except Exception:  # pytest's own machinery failed (an INTERNALERROR in pytest.main): claims not run
                     self.broken = True
                     notes.append(f"pytest failed while running the claims:\n{traceback.format_exc()[-3000:]}")
             for item in self.items:
                 item._report_sections.clear()  # captured logs of this submission: nothing may pile up over a batch
+                item.user_properties.clear()
         notes = list(self.plugin.staff_notes) + list(self.warm_up_errors) + notes
         results = []
         for problem in self.problems:

@@ -28,3 +28,15 @@ def bwrap():
 def root() -> Path:
     """The project root."""
     return ROOT
+
+
+GRADESCOPE_SCHEMA = Path(__file__).with_name("gradescope_results.schema.json")
+
+
+def check_gradescope_results(results: dict) -> None:
+    """Fail unless `results` is a results.json that Gradescope's specification allows (tests/gradescope_results.schema.json)."""
+    import json
+
+    import jsonschema
+
+    jsonschema.validate(results, json.loads(GRADESCOPE_SCHEMA.read_text()))

@@ -1,1 +1,2 @@
-"""What course staff see about a whole batch, never a student: answer groups, the similarity report."""
+"""What course staff see about a whole batch or a whole course, never a student: answer groups, the
+similarity report, the class report, LMS exports, the Gradescope zip."""

@@ -386,8 +386,11 @@ def _copy(dist: Path, src: Path, written: list[str]) -> None:
     _write(dist, src.relative_to(ROOT).as_posix(), src.read_bytes(), written)
 
 
-# Staff tools of the runtime that a student's check never uses and that quote answers in their examples.
-STAFF_RUNTIME = ("grader/secrets.py",)
+# Staff tools of the runtime that a student's check never uses: the secrets scanner (it quotes answers in its
+# examples), the Gradescope autograder (its zip carries the hidden checks), rosters and LMS exports, and the
+# class report (which would pull matplotlib into the package's dependencies).
+STAFF_RUNTIME = ("grader/secrets.py", "grader/staff/gradescope.py", "grader/staff/autograder.py",
+                 "grader/staff/roster.py", "grader/staff/classreport.py", "grader/staff/views.py")
 
 
 def runtime_files() -> list[Path]:

@@ -528,9 +528,14 @@ def statements_of(problems) -> dict[str, str]:
             if part.kind == "manual" and p.statement}
 
 
-def sources_of(paths: list[Path], reports: list[Report]) -> tuple[list[Source], list[tuple[str, str]]]:
-    """What each graded submission holds as text (loaded again, read only), and those that could not be read."""
+def sources_of(paths: list[Path], reports: list[Report],
+               ids: dict[Path, str] | None = None) -> tuple[list[Source], list[tuple[str, str]]]:
+    """What each graded submission holds as text (loaded again, read only), and those that could not be read.
+
+    `ids` gives a path's id in the batch where it is not the submission's own name (a batch of several folders).
+    """
     by_student = {r.student: r for r in reports}
+    ids = ids or {}
     out, skipped = [], []
     for path in paths:
         with tempfile.TemporaryDirectory(prefix="hw7-sim-") as scratch:
@@ -539,9 +544,10 @@ def sources_of(paths: list[Path], reports: list[Report]) -> tuple[list[Source], 
             except SubmissionError as exc:
                 skipped.append((path.name, f"could not be loaded ({exc})"))
                 continue
-        report = by_student.get(sub.student)
+        student = ids.get(path, sub.student)
+        report = by_student.get(student)
         if report is None:
-            skipped.append((sub.student, "has no report in this batch"))
+            skipped.append((student, "has no report in this batch"))
             continue
         parts = tuple((p.part, f"{p.problem}.{p.part}", p.kind, p.status) for p in report.parts)
         responses = tuple((f"{a}.{b}", t) for a, b, t in report.responses)
@@ -560,9 +566,10 @@ def render(report: Similarity) -> str:
 
 
 def write_similarity(paths: list[Path], reports: list[Report], out: Path, template: Path | None = None,
-                     statements: dict[str, str] | None = None, settings: Settings = Settings()) -> Similarity:
-    """Compare a graded batch and write OUT/_staff/similarity.html; the report written."""
-    sources, skipped = sources_of(paths, reports)
+                     statements: dict[str, str] | None = None, settings: Settings = Settings(),
+                     ids: dict[Path, str] | None = None) -> Similarity:
+    """Compare a graded batch and write OUT/_staff/similarity.html; the report written (`ids`: see sources_of)."""
+    sources, skipped = sources_of(paths, reports, ids)
     text = template.read_text(encoding="utf-8") if template is not None and template.is_file() else ""
     report = compare(sources, text, statements, settings, tuple(skipped))
     page = out / PAGE

@@ -18,7 +18,7 @@ import numpy as np
 from grader.claims import claim
 from grader.seal import sealed
 from grader.counterexamples import first_failing, shrink_entries, snippet
-from grader.errors import FormatError, NearMiss, StudentCrash, Wrong
+from grader.errors import ConfigError, FormatError, NearMiss, StudentCrash, Wrong
 from grader.types import Array, ListOf, STR, TupleOf, count_words
 from problems.pca_autoencoder import matexpr
 from problems.pca_autoencoder.equivalence import (
@@ -54,6 +54,19 @@ def warm_up() -> None:
 
 def _other(part: str) -> str:
     return "grad_W2" if part == "grad_W1" else "grad_W1"
+
+
+def normalized_answer(part: str, value) -> str | None:
+    """The class report's grouping key for a wrong answer: each expression parsed and printed one way."""
+    try:
+        if part in NAMES and type(value) is str:
+            return matexpr.to_text(matexpr.parse_answer(matexpr.repair_escapes(value)))
+        if part == "first_order_conditions" and type(value) in (list, tuple) and all(type(v) is str for v in value):
+            sides = [matexpr.parse_equation(matexpr.repair_escapes(v)) for v in value]
+            return "; ".join(f"{matexpr.to_text(e.lhs)} = {matexpr.to_text(e.rhs)}" for e in sides)
+    except ConfigError:  # a node the printer does not know: the report shows the answer as written
+        return None
+    return None
 
 
 # ---------------------------------------------------------------- gradients

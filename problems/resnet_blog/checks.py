@@ -102,6 +102,6 @@ def most_interesting_is_about_100_words(answers):
 
 
 @claim("train_fast", points=2, description="reaches the target accuracy within its time budget")
-def train_fast_reaches_the_target_within_its_budget(answers, seed, pass_note):
+def train_fast_reaches_the_target_within_its_budget(answers, seed, pass_note, record_property):
     """train_fast's predictions reach the target accuracy within the budget (time reported beside the reference)."""
-    pass_note(grade_train_fast(answers, seed))
+    pass_note(grade_train_fast(answers, seed, record=record_property))

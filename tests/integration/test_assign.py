@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -66,6 +67,11 @@ def test_the_package_holds_what_a_student_needs_and_nothing_of_the_staff(student
                            r"|HW7_ANSWER_CONTRACT|course\.toml|expected\.json")
     assert [f for f in files if forbidden.search(f)] == []
     assert not (student_package / "problems" / "__pycache__").exists()
+    # Staff tools a check never imports: the Gradescope export, rosters and LMS files, the class report.
+    assert [f for f in files if f in assign.STAFF_RUNTIME] == []
+    assert "grader/staff/gradescope.py" in assign.STAFF_RUNTIME and "grader/staff/classreport.py" in assign.STAFF_RUNTIME
+    deps = tomllib.loads((student_package / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert not [d for d in deps if d.startswith("matplotlib")]  # only the class report draws
 
 
 def test_the_zip_holds_the_same_files_under_one_folder(student_package):

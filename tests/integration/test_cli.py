@@ -1,5 +1,6 @@
 """The commands as students, TAs and CI use them."""
 import csv
+import html
 import json
 import os
 import re
@@ -218,6 +219,7 @@ def test_grade_writes_a_staff_only_similarity_report_linked_from_the_summary(tmp
     assert 'data-a="eos_appended" data-b="renamer"' in text  # the same wrong token list, the same code
     assert 'data-part="seq2seq_translation.training_decoder_inputs"' in text
     assert 'href="_staff/similarity.html"' in (out / "summary.html").read_text()
+    assert 'href="_staff/similarity.html"' in (out / "index.html").read_text()
     assert [p.relative_to(out).as_posix() for p in out.rglob("similarity*")] == ["_staff/similarity.html"]
 
 
@@ -269,8 +271,10 @@ def test_the_readme_names_only_files_that_exist(root):
     named = set(re.findall(r"`((?:[\w.-]+/)*[\w.-]+\.(?:md|py|toml|sh))`", text))
     named |= set(re.findall(r"\]\(([\w./-]+\.md)", text))
     # Files a student makes, or that a chat export names: the README says what they are, not where they lie.
-    made_by_students = {"submissions/mine/answers.py", "transcript.md", "transcript.html", "transcript.json"}
-    missing = sorted(n for n in named - made_by_students if not (root / n).exists())
+    made_by_students = {"submissions/mine/answers.py", "answers.py", "transcript.md", "transcript.html",
+                        "transcript.json"}
+    made_by_export = {"setup.sh"}  # in the Gradescope autograder zip, written by grader/staff/gradescope.py
+    missing = sorted(n for n in named - made_by_students - made_by_export if not (root / n).exists())
     assert named and not missing, missing
 
 
@@ -291,7 +295,8 @@ def test_a_zip_with_unsafe_members_is_graded_and_what_was_skipped_is_named(bwrap
     res = json.loads((out / "oscar" / "results.json").read_text())
     assert res["score"] == 10
     assert ("oscar.zip: skipped 2 members that would be written outside the submission folder or are links: "
-            "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in res["output"]
+            "'../../escaped.py', 'secrets'. Nothing of them was unpacked; the rest was graded.") in html.unescape(
+        res["output"])  # the overall output is escaped HTML
     staff = (out / "_staff" / "oscar" / "staff.txt").read_text()
     assert "load: skipped zip member of oscar.zip '../../escaped.py': its path would land outside" in staff
     assert "load: skipped zip member of oscar.zip 'secrets': a symbolic link to '/etc/shadow'" in staff

@@ -29,8 +29,9 @@ from grader.extract import extract_answers
 from grader.load import load
 from grader.pipeline import RunConfig, grade_submission, load_problems
 from grader.problem import discover
-from grader.report import console_table, render_html, results_json, student_message
+from grader.report import console_table, render_html, results_json, student_message, write_outputs
 from grader.sandbox import SandboxConfig
+from grader.staff.views import write_batch_views
 from tests.conftest import EXAMPLES, ROOT
 
 PROBLEMS = discover()
@@ -150,7 +151,8 @@ def scan_report(report, folder: Path, problem_secrets, own: dict[str, str]) -> l
     table = "\n".join(line for line in console_table(report).splitlines()
                       if not any(line.strip() and line.strip() in m for m in messages if m))
     rest = {"console": table, "report.html": page_without(render_html(report), report),
-            "results.json overall output": results_json(report)["output"]}
+            # escaped HTML: read as the student's browser shows it
+            "results.json overall output": html.unescape(results_json(report)["output"])}
     written = own_text(folder)
     for where, text in rest.items():
         for s in not_excused(secrets.find_leaks(text, problem_secrets), written):
@@ -215,6 +217,24 @@ def test_a_graded_report_after_the_due_date_holds_no_rubric(folder):
     rubrics = tuple(s for s in SECRETS if s.kind == secrets.RUBRIC)
     shown = render_html(report) + console_table(report) + str(results_json(report))
     assert leaks(html.unescape(shown), rubrics) == []  # ...and shows none of it
+
+
+def test_the_class_pages_hold_no_rubric(tmp_path):
+    """summary.html and index.html are the TA's (not handed back), yet rubrics stay on the staff page only.
+
+    The class report quotes the messages students got (scanned, as students see them, with each report above);
+    what the pages add of their own holds no rubric."""
+    reports = [grade_submission(f, load_problems((f.parent.name,)),
+                                RunConfig("grade", (f.parent.name,), sandbox(), "test-secret")) for f in MANUAL]
+    write_outputs(reports, tmp_path)
+    write_batch_views(reports, tmp_path)
+    rubrics = tuple(s for s in SECRETS if s.kind == secrets.RUBRIC)
+    assert leaks(html.unescape((tmp_path / "_staff" / "manual.html").read_text()), rubrics) != []  # the scan has teeth
+    for name in ("summary.html", "index.html"):
+        page = (tmp_path / name).read_text(encoding="utf-8")
+        for c in (c for r in reports for c in r.checks if c.message):  # messages: scanned with each report, above
+            page = page.replace(str(escape(c.message)), "")
+        assert leaks(html.unescape(page), rubrics) == [], name
 
 
 def test_grader_check_html_on_swapped_tokens_names_neither_token_list(tmp_path):

@@ -61,12 +61,14 @@ def test_import_error_is_shown(graded, page):
     assert page.locator("#score").inner_text() == "0"
 
 
-def test_summary_lists_every_student(graded, page):
+def test_summary_lists_every_student_by_total(graded, page):
     page.goto((graded / "summary.html").as_uri())
-    students = sorted(p.name for p in (EXAMPLES / "seq2seq_translation").iterdir() if p.is_dir())
+    students = [p.name for p in (EXAMPLES / "seq2seq_translation").iterdir() if p.is_dir()]
+    score = {s: json.loads((graded / s / "results.json").read_text())["score"] for s in students}
     rows = page.locator("tr.student-row")
     assert rows.count() == len(students)
-    assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == students
+    shown = [rows.nth(i).get_attribute("data-student") for i in range(rows.count())]
+    assert shown == sorted(students, key=lambda s: (-score[s], s))
 
 
 def test_a_ta_score_shows_in_the_report_and_the_summary_after_grader_manual(graded, page, tmp_path):

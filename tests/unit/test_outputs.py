@@ -7,6 +7,7 @@ import pytest
 from grader.model import PASSED, WRONG, CheckResult
 from grader.report import (AFTER_DUE_OUTPUT, HIDDEN_OUTPUT, console_table, render_html, results_json,
                            write_outputs)
+from grader.staff.views import write_batch_views
 from grader.store import load_reports, report_from_json, save_reports
 from tests.unit.manual_fakes import batch
 
@@ -28,6 +29,7 @@ def graded(tmp_path):
     reports = [with_rubric_and_graded_checks(r, after_due_feedback=False) for r in batch()]
     save_reports(reports, tmp_path)
     write_outputs(reports, tmp_path)
+    write_batch_views(reports, tmp_path)  # the class pages, as `grader grade` writes them next
     return tmp_path, reports
 
 
@@ -35,7 +37,8 @@ def test_each_student_folder_holds_only_the_handed_back_files(graded):
     out, reports = graded
     for r in reports:
         assert sorted(p.name for p in (out / r.student).iterdir()) == ["report.html", "results.json"]
-    assert sorted(p.name for p in out.iterdir()) == ["_staff", "alice", "bob", "carol", "grades.csv", "summary.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["_staff", "alice", "bob", "carol", "grades.csv", "index.html",
+                                                 "summary.html"]
     staff = out / "_staff"
     assert sorted(p.name for p in staff.iterdir()) == ["alice", "batch.json", "bob", "carol", "manual.html"]
     assert sorted(p.name for p in (staff / "alice").iterdir()) == ["report.json", "staff.txt"]
@@ -55,7 +58,8 @@ def test_the_rubric_is_only_on_the_staff_page(graded):
         for name in ("report.html", "results.json"):
             assert RUBRIC not in (out / r.student / name).read_text()
         assert RUBRIC not in console_table(r)
-    assert RUBRIC not in (out / "summary.html").read_text() + (out / "grades.csv").read_text()
+    for name in ("summary.html", "index.html", "grades.csv"):
+        assert RUBRIC not in (out / name).read_text()
 
 
 def test_the_staff_page_links_back_to_each_students_report(graded):

@@ -285,3 +285,57 @@ def test_pytest_failing_inside_a_run_breaks_only_that_session(demo, monkeypatch)
         results, notes = session.run(FakeAnswers({"a": 2}), Seeds.public())
         assert {r.status for r in results} == {"check_broken"} and session.broken
         assert any("pytest failed while running the claims" in n and "boom" in n for n in notes)
+
+
+# --- what claims record: metrics (a leaderboard) and the answer read (the class report) ----------------------
+RECORDING_CHECKS = """
+from grader.claims import Metric, claim
+from grader.errors import Wrong
+
+def normalized_answer(part, value):
+    return f"a={value}" if part == "a" else None
+
+@claim("a", points=1)
+def a_is_timed(answers, record_property):
+    value = answers.value("a")
+    if value == 3:
+        raise Wrong("a is not 2")  # before anything is recorded
+    record_property("metric", Metric("Time (s)", value, "asc"))
+    record_property("answer", f"recorded {value}")
+"""
+
+GRADED_CHECKS = """
+from grader.claims import claim
+from grader.errors import Wrong
+
+@claim("a", points=1, visibility="hidden")
+def a_is_two_when_graded(answers):
+    if answers.value("a") != 2:
+        raise Wrong("a is not 2")
+"""
+
+
+def test_what_a_claim_recorded_belongs_to_its_own_submission_in_a_session(demo):
+    """A reused session's items keep pytest's user_properties: each run starts them empty."""
+    from grader.run_checks import ClaimSession
+
+    problem = demo(checks=RECORDING_CHECKS, pkg="fakeprobs_m")
+    with ClaimSession((problem,), hidden=False) as session:
+        first, _ = session.run(FakeAnswers({"a": 5}), Seeds.public())
+        second, _ = session.run(FakeAnswers({"a": 3}), Seeds.public())
+    timed = {r.claim: r for r in first}["a_is_timed"]
+    assert timed.status == "passed" and [(m.name, m.value) for m in timed.metrics] == [("Time (s)", 5.0)]
+    assert timed.answer == "recorded 5"
+    wrong = {r.claim: r for r in second}["a_is_timed"]
+    # Nothing of the first submission: no metric, and the answer as the problem's normalizer reads it.
+    assert wrong.status == "wrong" and wrong.metrics == () and wrong.answer == "a=3"
+
+
+def test_a_graded_claim_groups_its_wrong_answers_with_the_public_checks_normalizer(demo):
+    from grader.problem import GRADED_MODULE
+
+    problem = demo(checks=RECORDING_CHECKS, pkg="fakeprobs_n")
+    (problem.root / f"{GRADED_MODULE}.py").write_text(textwrap.dedent(GRADED_CHECKS))
+    results, _ = run_claims(FakeAnswers({"a": 4}), (problem,), hidden=True, seeds=Seeds.public())
+    graded = {r.claim: r for r in results}["a_is_two_when_graded"]
+    assert graded.status == "wrong" and graded.answer == "a=4"

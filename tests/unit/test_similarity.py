@@ -221,3 +221,18 @@ def test_the_page_shows_at_most_max_pairs_and_counts_the_rest():
     report = compare(essays, settings=Settings(max_pairs=2))
     assert len(report.pairs) == 2 and report.more == 15 - 2
     assert "13 more pair(s) are above the thresholds" in render(report)
+
+
+def test_sources_go_under_their_batch_ids_when_several_folders_share_names(tmp_path):
+    """`grader grade A B` prefixes ids with the folder's name when names repeat: each path is read under its id."""
+    from grader.model import Report
+
+    for folder, code in (("a", ALICE), ("b", BOB)):
+        (tmp_path / folder / "sam").mkdir(parents=True)
+        (tmp_path / folder / "sam" / "answers.py").write_text(code)
+    paths = [tmp_path / "a" / "sam", tmp_path / "b" / "sam"]
+    reports = [Report(s, "grade", "module") for s in ("a-sam", "b-sam")]
+    found, skipped = sources_of(paths, reports, {paths[0]: "a-sam", paths[1]: "b-sam"})
+    assert skipped == [] and [s.student for s in found] == ["a-sam", "b-sam"]
+    assert found[0].code != found[1].code  # each its own folder's code
+    assert [s for s, _ in sources_of(paths, reports)[1]] == ["sam", "sam"]  # under the folder's name, no report
