@@ -39,7 +39,7 @@ def test_a_batch_of_sources_grades_each_on_its_problems_under_its_batch_id(tmp_p
 
     def grade(path, problems, config, seeds=None):
         # A worker names a report after the folder it graded (the snapshot keeps the folder's own name).
-        seen.append((path.name, tuple(p.name for p in problems), tuple(s[0] for s in seeds.seeds)))
+        seen.append((path.name, tuple(p.name for p in problems), tuple(sorted({s[0] for s in seeds.seeds}))))
         return Report(path.name, "grade", "module", (), ())
 
     config = RunConfig("grade", (), SandboxConfig(use_bwrap=False), "s")
