@@ -125,6 +125,10 @@ def build_root(layout: list, spec: dict) -> None:
     """Mount the child's own root at /newroot and pivot into it; afterwards nothing else is reachable."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    # The private /tmp first, as bubblewrap's --tmpfs before its binds: a runtime that lives under /tmp (a
+    # checkout in /tmp/...) is then bound inside it, rather than mounted over and hidden by it.
+    os.makedirs(NEWROOT + "/tmp")
+    _mount("tmpfs", NEWROOT + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec['tmp_bytes']},mode=1777")
     for entry in layout:
         kind, path = entry[0], entry[1]
         if kind == "symlink":
@@ -134,8 +138,6 @@ def build_root(layout: list, spec: dict) -> None:
     token = spec["token"]
     _bind(f"{STAGING}/{token}/submission", spec["submission"], True)
     _bind(f"{STAGING}/{token}/inputs", spec["inputs"], True)
-    os.makedirs(NEWROOT + "/tmp")
-    _mount("tmpfs", NEWROOT + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec['tmp_bytes']},mode=1777")
     os.makedirs(NEWROOT + "/proc")  # empty: a new procfs cannot be mounted here, and the zygote's shows siblings
     dev = NEWROOT + "/dev"
     os.makedirs(dev)
