@@ -60,7 +60,8 @@ test:
 	@$(MAKE) --no-print-directory install WITH_BROWSER=1
 	@$(MAKE) --no-print-directory tools
 	@rm -f $(TEST_REPORT)
-	$(BIN)/pytest -q --junitxml=$(TEST_REPORT)
+	@# One worker per core, each taking whole test files (module-scoped fixtures, such as a zygote, stay whole).
+	$(BIN)/pytest -q -n auto --dist loadfile --junitxml=$(TEST_REPORT)
 	@# pytest writes its report last: a test that ended the test process early (os._exit, exit status 0) leaves none.
 	@test -s $(TEST_REPORT) || { echo "make test: pytest ended without writing $(TEST_REPORT): a test ended the test process early" >&2; exit 1; }
 
