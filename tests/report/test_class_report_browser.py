@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.pipeline import load_problems, submissions_in
-from tests.conftest import EXAMPLES, need
-from tests.report.test_report_browser import ARGS, CHROMIUM
+from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.browser
 WIDTH = 1280
@@ -58,17 +57,12 @@ def screenshots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page():
-    need("chromium", "report tests in a real browser")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": WIDTH, "height": 900})
-        requests = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.requests = requests
-        yield page
-        browser.close()
+def page(browser):
+    page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.requests = requests
+    return page
 
 
 def open_and_shoot(page, path: Path, shot: Path) -> list[str]:

@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, need
+from tests.conftest import EXAMPLES
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +26,8 @@ def graded(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page():
-    need("chromium", "report tests in a real browser")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser.new_page()
-        browser.close()
+def page(browser):
+    return browser.new_page()
 
 
 def test_report_shows_total_and_one_row_per_part(graded, page):

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests import chat_formats as cf
-from tests.conftest import need
-from tests.report.test_report_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +32,8 @@ def graded(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page():
-    need("chromium", "report tests in a real browser")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser.new_page()
-        browser.close()
+def page(browser):
+    return browser.new_page()
 
 
 def test_each_answer_and_step_is_marked_in_place(graded, page):
