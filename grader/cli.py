@@ -72,6 +72,7 @@ def cmd_check(args) -> int:
     if github.under_actions():
         github.publish(report, path)  # the job summary and annotations; the exit status below fails the job
     if args.html:
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)  # `--html reports/mine.html` into a new folder
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"HTML report: {args.html}")
         marked = write_transcript(report, transcript_path(Path(args.html)), STATUS_WORDS)

@@ -41,6 +41,14 @@ def test_check_works_without_bubblewrap(tmp_path):
     assert "without the bubblewrap sandbox" in proc.stdout
 
 
+def test_check_writes_its_html_report_into_a_folder_it_makes(tmp_path):
+    page = tmp_path / "reports" / "mine.html"
+    proc = grader("check", str(SEQ / "tokens_swapped"), "--problem", "seq2seq_translation", "--no-sandbox",
+                  "--html", str(page))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "teacher forcing" in page.read_text(encoding="utf-8")
+
+
 def test_grade_refuses_without_bubblewrap_and_says_how_to_install(tmp_path):
     env = dict(os.environ, PATH=str(tmp_path))
     proc = grader("grade", str(SEQ), "--out", str(tmp_path / "out"), env=env)
