@@ -7,10 +7,8 @@ import sys
 from pathlib import Path
 
 from grader import github
-from grader.batch import Batch, BatchOptions, through_groups
 from grader.config import CourseConfig, load_config
 from grader.errors import GraderError, SandboxUnavailable, did_you_mean
-from grader.gradebook import DATABASE, Gradebook, OutLock, format_history
 from grader.manual import SHEET, apply_manual, check_no_old_sheet, read_manual_scores, sheet_groups, sheet_path
 from grader.model import OPTIONAL, PASSED, PENDING
 from grader.outdir import STAFF, staff_dir
@@ -21,7 +19,6 @@ from grader.seal import in_student_package
 from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
 from grader.staff.groups import answer_groups, key_points_of
-from grader.sources import batch_sources
 from grader.store import load_reports
 
 LIST_UP_TO = 50  # a bigger batch prints no line per student: grades.csv and summary.html have them
@@ -111,7 +108,10 @@ def cmd_grade(args) -> int:
 
 
 def _grade_batch(args, stop: StopRequest) -> int:
-    # The LMS exports and class pages are staff-only modules, left out of the student package: imported here.
+    # Imported here, not at the top: the LMS exports and class pages are staff-only modules, left out of the
+    # student package, and none of the batch machinery is any use to `grader check`, which would pay for it.
+    from grader.batch import Batch, BatchOptions
+    from grader.sources import batch_sources
     from grader.staff.roster import keep_roster, kept_roster, read_roster
     from grader.staff.views import write_batch_views
 
@@ -202,6 +202,8 @@ def course_config(args) -> CourseConfig:
 
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
+    from grader.batch import through_groups  # batch machinery: not imported by `grader check`
+    from grader.gradebook import Gradebook, OutLock
     from grader.staff.views import write_batch_views  # staff-only, not in the student package
 
     out = Path(args.out)
@@ -244,6 +246,8 @@ def cmd_assign(args) -> int:
 
 def cmd_history(args) -> int:
     """Show each grading of one student recorded in OUT's gradebook, and what changed between them."""
+    from grader.gradebook import DATABASE, Gradebook, format_history  # not imported by `grader check`
+
     out = Path(args.out)
     path = staff_dir(out) / DATABASE
     if not path.is_file():
