@@ -6,8 +6,6 @@ answer. Expected outputs of decoder_inputs are sealed for the public inputs only
 """
 from __future__ import annotations
 
-import re
-
 from grader.claims import claim
 from grader.errors import FormatError, Wrong
 from grader.seal import sealed
@@ -138,23 +136,14 @@ def decoder_inputs_feeds_its_own_output_at_evaluation(answers):
     _public_call(answers, False)
 
 
-KEY_IDEAS = re.compile(r"length|long|align|order|future|later|rest of|whole|entire|all of|remaining|context|"
-                       r"bottleneck|see the|seen|different number", re.IGNORECASE)
-
-
 @claim("vertical_stacking_problem", points=4)
 def vertical_stacking_answer_states_a_problem(answers):
     text = answers.value("vertical_stacking_problem", STR)
     words = count_words(text)
     if words == 0:
         raise FormatError("vertical_stacking_problem: expected a sentence or two stating a problem, got no words")
-    # Manual part: whatever is said here, the answer stays pending; the notes are for the student and the TA.
-    notes = []
+    # Manual part: it stays pending whatever is said here. Only its form is told: a note on what it mentions
+    # would hand the rubric's points to the student before the due date.
     if words < 5:
-        notes.append(f"The answer is short ({words} word{'s' if words != 1 else ''}; a sentence or two is asked "
-                     f"for), but it is still an answer.")
-    if not KEY_IDEAS.search(text):
-        notes.append("Hint: the answer does not mention sentence lengths, alignment, word order or the decoder "
-                     "seeing only part of the source.")
-    if notes:
-        raise Wrong(" ".join(notes) + " The TA will read it.")
+        raise Wrong(f"The answer is short ({words} word{'s' if words != 1 else ''}; a sentence or two is asked "
+                    f"for), but it is still an answer. The TA will read it.")

@@ -61,9 +61,8 @@ TABLE = [
      "format: decoder_inputs(['the', 'cat', 'sat', 'down'], ['a', 'cat', 'sat'], training=True) should return a "
      "list of strings; it returned a tuple of 4"),
     (checks.vertical_stacking_answer_states_a_problem, {"vertical_stacking_problem": "it is bad"},
-     "wrong: The answer is short (3 words; a sentence or two is asked for), but it is still an answer. Hint: the "
-     "answer does not mention sentence lengths, alignment, word order or the decoder seeing only part of the source. "
-     "The TA will read it."),
+     "wrong: The answer is short (3 words; a sentence or two is asked for), but it is still an answer. The TA will "
+     "read it."),
     (checks.vertical_stacking_answer_states_a_problem, {"vertical_stacking_problem": "word order differs"},
      "wrong: The answer is short (3 words; a sentence or two is asked for), but it is still an answer. The TA will "
      "read it."),
