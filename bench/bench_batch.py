@@ -156,6 +156,39 @@ def measured(cmd: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, flo
         meter.remove()
 
 
+def machine_speed() -> str:
+    """How fast one core is right now: a fixed Python loop and a fixed small torch training, median of 3 each.
+
+    Printed beside the figures, because this machine is a VM whose host is shared: the same run takes up to
+    half as long again when the host is busy, and these two say which state a figure was taken in.
+    """
+    import torch
+
+    def python_loop() -> float:
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        return time.perf_counter() - start
+
+    def training() -> float:
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+        data = torch.randn(40, 6)
+        layers = torch.nn.Sequential(torch.nn.Linear(6, 2, bias=False), torch.nn.Linear(2, 6, bias=False))
+        opt = torch.optim.SGD(layers.parameters(), lr=0.1, weight_decay=1e-3)
+        start = time.perf_counter()
+        for _ in range(500):
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(layers(data), data).backward()
+            opt.step()
+        return time.perf_counter() - start
+
+    loop = sorted(python_loop() for _ in range(3))[1]
+    steps = sorted(training() for _ in range(3))[1]
+    return f"one core: 2M-step Python loop {loop * 1000:.0f} ms, 500 torch SGD steps {steps * 1000:.0f} ms"
+
+
 def cpu_text(cpu: float | None, n: int) -> str:
     """'CPU 0.123 s per submission', or nothing where it was not measured."""
     return f" (CPU {cpu / n:.3f} s per submission)" if cpu is not None else ""

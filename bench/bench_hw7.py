@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_batch import cpu_text, measured  # noqa: E402
+from bench_batch import cpu_text, machine_speed, measured  # noqa: E402
 EXAMPLES = ROOT / "submissions" / "examples"
 PARTS = ("seq2seq_translation/correct", "pca_autoencoder/correct_plain", "resnet_blog/correct_numbers",
          "regularized_autoencoder/correct_mean_loss")
@@ -86,6 +86,7 @@ def main() -> None:
     grader = [sys.executable, "-m", "grader"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"bwrap: {'yes' if shutil.which('bwrap') else 'no'}, load average {os.getloadavg()[0]:.2f}")
+    print(f"before: {machine_speed()}")
     with tempfile.TemporaryDirectory(prefix="hw7-bench-") as tmp_name:
         tmp = Path(tmp_name)
         sub = whole_hw7(tmp / "whole")
@@ -110,6 +111,7 @@ def main() -> None:
             print(f"  {stage.stage:<10} {stage.seconds * 1000:8.1f} ms")
         for c in sorted(report.checks, key=lambda c: -c.seconds)[:5]:
             print(f"    claim {c.problem}.{c.claim}: {c.seconds * 1000:.1f} ms")
+    print(f"after: {machine_speed()}")
 
 
 if __name__ == "__main__":

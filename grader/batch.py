@@ -51,6 +51,7 @@ from grader.score import settle
 from grader.sources import Source
 from grader.staff.groups import answer_groups, key_points_of
 from grader.staff.similarity import DEFAULT_TEMPLATE, PAGE, statements_of, write_similarity
+from grader.staff.views import warm_up
 from grader.store import report_from_json, report_path, report_to_json, save_batch, save_report
 
 PLUGIN_PREFIX = "hw7-grader"
@@ -419,7 +420,9 @@ class Batch:
             engine = self.engine_factory(self)
             run_id = book.start_run(self.options.command, self.checks_hash, self.config_hash, self.options.force,
                                     len(self.paths), engine.name)
+            warming = warm_up()  # the pages' libraries, imported while the workers grade
             self._loop(book, run_id, engine, reports, skipped, needs_gpu, progress)
+            warming.join()
         finally:
             try:
                 if engine is not None:

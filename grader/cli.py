@@ -18,7 +18,6 @@ from grader.report import STATUS_WORDS, console_table, render_html, write_output
 from grader.seal import in_student_package
 from grader.transcripts.marks import transcript_path, write_transcript
 from grader.sandbox import SandboxConfig, bwrap_path, gpu_self_test, require_bwrap, self_test
-from grader.staff.groups import answer_groups, key_points_of
 from grader.store import load_reports
 
 LIST_UP_TO = 50  # a bigger batch prints no line per student: grades.csv and summary.html have them
@@ -31,6 +30,13 @@ def default_submission() -> Path:
     """`submissions/mine` when it exists, else the current folder."""
     mine = Path("submissions/mine")
     return mine if mine.is_dir() else Path(".")
+
+
+def staff_only(command: str) -> int:
+    """Refuse a TA's command in a student package (its modules are not there), saying what to run instead."""
+    print(f"grader: `grader {command}` is for course staff, in the course's repository; this student package has "
+          "the public checks only. Here, run `grader check` (or `make check`).", file=sys.stderr)
+    return 2
 
 
 def cmd_check(args) -> int:
@@ -202,8 +208,11 @@ def course_config(args) -> CourseConfig:
 
 def cmd_manual(args) -> int:
     """Apply the TA's sheet of manual scores to a graded batch and rewrite its results; runs no student code."""
+    if in_student_package():
+        return staff_only("manual")
     from grader.batch import through_groups  # batch machinery: not imported by `grader check`
     from grader.gradebook import Gradebook, OutLock
+    from grader.staff.groups import answer_groups, key_points_of  # staff-only, as below
     from grader.staff.views import write_batch_views  # staff-only, not in the student package
 
     out = Path(args.out)
@@ -234,11 +243,10 @@ def cmd_manual(args) -> int:
 
 def cmd_assign(args) -> int:
     """Build the student package (public checks only, sealed; no answer in it) in DIST."""
-    from grader.staff.assign import build_package  # staff-only: a student package never needs it to check
-
     if in_student_package():
         print("grader: this is a student package already; build one from the course's repository.", file=sys.stderr)
         return 2
+    from grader.staff.assign import build_package  # staff-only: a student package does not have it
     built = build_package(Path(args.dist), tuple(args.problem or ()), force=args.force, make_zip=args.zip)
     print(built.describe())
     return 0
@@ -246,6 +254,8 @@ def cmd_assign(args) -> int:
 
 def cmd_history(args) -> int:
     """Show each grading of one student recorded in OUT's gradebook, and what changed between them."""
+    if in_student_package():
+        return staff_only("history")
     from grader.gradebook import DATABASE, Gradebook, format_history  # not imported by `grader check`
 
     out = Path(args.out)

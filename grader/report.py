@@ -19,7 +19,6 @@ from grader.csvsafe import write_csv
 from grader.model import CHECK_BROKEN, FORMAT, NOT_ANSWERED, OPTIONAL, PASSED, PENDING, CheckResult, Report
 from grader.outdir import HANDED_BACK, OLD_STAFF_FILES, TRANSCRIPT_PAGE, staff_dir, staff_student_dir, student_dir
 from grader.transcripts.marks import write_transcript
-from grader.staff.groups import answer_groups
 from grader.types import count_words
 
 STATUS_WORDS = {
@@ -242,6 +241,8 @@ def render_manual(reports: list[Report], groups: dict | None = None) -> str | No
             continue
         name = f"{part.problem}.{part.part}"
         if groups is None:
+            from grader.staff.groups import answer_groups  # staff-only: a student package has no answer groups
+
             groups = answer_groups(reports)
         found = groups.get(name)
         shown_groups, placed = [], set()

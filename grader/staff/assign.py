@@ -387,17 +387,21 @@ def _copy(dist: Path, src: Path, written: list[str]) -> None:
 
 
 # Staff tools of the runtime that a student's check never uses: the secrets scanner (it quotes answers in its
-# examples), the Gradescope autograder (its zip carries the hidden checks), rosters and LMS exports, and the
-# class report (which would pull matplotlib into the package's dependencies).
+# examples), the Gradescope autograder (its zip carries the hidden checks), rosters and LMS exports, the
+# class report (which would pull matplotlib into the package's dependencies), the TA's answer groups and the
+# similarity report (scikit-learn), and this builder with its templates.
 STAFF_RUNTIME = ("grader/secrets.py", "grader/staff/gradescope.py", "grader/staff/autograder.py",
-                 "grader/staff/roster.py", "grader/staff/classreport.py", "grader/staff/views.py")
+                 "grader/staff/roster.py", "grader/staff/classreport.py", "grader/staff/views.py",
+                 "grader/staff/groups.py", "grader/staff/similarity.py", "grader/staff/assign.py")
+STAFF_RUNTIME_DIRS = ("grader/staff/package/",)
 
 
 def runtime_files() -> list[Path]:
     """The grader runtime `grader check` needs: the grader package, its templates, no caches, no staff tools."""
     return sorted(p for p in (ROOT / "grader").rglob("*")
                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-                  and p.relative_to(ROOT).as_posix() not in STAFF_RUNTIME)
+                  and (rel := p.relative_to(ROOT).as_posix()) not in STAFF_RUNTIME
+                  and not rel.startswith(STAFF_RUNTIME_DIRS))
 
 
 # ------------------------------------------------------------------------------------ the build

@@ -212,7 +212,12 @@ def score_plot(scores: list[float], points: float, title: str, small: bool = Fal
     size = (3.0, 1.6) if small else (7.5, 2.6)
     # Each figure its own salt, so that the clip-path ids of several SVGs in one page never collide.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": title, "font.size": 7 if small else 9}):
-        fig = Figure(figsize=size, layout="constrained")
+        fig = Figure(figsize=size)
+        # Fixed margins, in inches, wide enough for the labels: matplotlib's constrained layout would fit them
+        # itself, at a third of each plot's time (a class report has one plot per part).
+        left, bottom, right, top = (0.5, 0.36, 0.08, 0.06) if small else (0.62, 0.42, 0.12, 0.08)
+        fig.subplots_adjust(left=left / size[0], bottom=bottom / size[1], right=1 - right / size[0],
+                            top=1 - top / size[1])
         ax = fig.add_subplot()
         counts: dict[float, int] = {}
         for s in scores:

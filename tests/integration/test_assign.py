@@ -70,6 +70,8 @@ def test_the_package_holds_what_a_student_needs_and_nothing_of_the_staff(student
     # Staff tools a check never imports: the Gradescope export, rosters and LMS files, the class report.
     assert [f for f in files if f in assign.STAFF_RUNTIME] == []
     assert "grader/staff/gradescope.py" in assign.STAFF_RUNTIME and "grader/staff/classreport.py" in assign.STAFF_RUNTIME
+    # Nor the TA's answer groups, the similarity report, or the package builder and its templates.
+    assert not [f for f in files if f.startswith("grader/staff/") and f != "grader/staff/__init__.py"], files
     deps = tomllib.loads((student_package / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not [d for d in deps if d.startswith("matplotlib")]  # only the class report draws
 
@@ -311,6 +313,12 @@ def test_a_package_of_some_problems_holds_only_them(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = package_grader(dist, "grade", str(EXAMPLES / "seq2seq_translation"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and "student package" in proc.stderr and not (tmp_path / "out").exists()
+    # The other staff commands refuse as clearly: their modules are not in the package, and no traceback shows it.
+    for command in (["manual", str(tmp_path / "out")], ["history", "s1", "--out", str(tmp_path / "out")],
+                    ["assign", str(tmp_path / "again")]):
+        proc = package_grader(dist, *command)
+        assert proc.returncode == 2 and "student package" in proc.stderr and "Traceback" not in proc.stderr, (
+            command, proc.stderr)
 
 
 def test_assign_refuses_a_tree_whose_problems_do_not_load(tmp_path, monkeypatch):
