@@ -18,6 +18,9 @@ from pathlib import Path
 STAFF = "_staff"
 HANDED_BACK = ("results.json", "report.html")
 TRANSCRIPT_PAGE = "transcript.html"  # handed back too, for a chat submission: it holds only the student's own chat
+# The batch's own files at the top of OUT: a student's folder of the same name would be written over them (or
+# they over it), so no submission may have one of these ids (compared without case: macOS and Windows disks).
+BATCH_FILES = ("index.html", "summary.html", "grades.csv", "grades_canvas.csv", "manual.html", "manual_scores.csv")
 # Staff files that an older grader wrote into student folders; removed there when a batch is graded again.
 OLD_STAFF_FILES = ("report.json", "staff.txt")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.errors import ConfigError, did_you_mean
 from grader.load import SAFE_ID, student_id
+from grader.outdir import BATCH_FILES
 from grader.pipeline import submissions_in
 
 
@@ -46,6 +47,12 @@ def batch_sources(dirs: list[Path], per_problem_dirs: bool = False, known: tuple
     for (d, p, problems), name in zip(found, names):
         folder = SAFE_ID.sub("_", Path(d).resolve().name).strip("._") or "folder"
         out.append(Source(p, problems, f"{folder}-{name}" if prefix else name))
+    clash = [s for s in out if s.student.lower() in BATCH_FILES]
+    if clash:
+        raise ConfigError("a submission would be written where the batch writes its own file: "
+                          + "; ".join(f"{s.path} -> OUT/{s.student}" for s in clash)
+                          + f". Rename it (say, to {clash[0].student.replace('.', '_')}); no student id may be one of "
+                          + ", ".join(BATCH_FILES))
     ids = [s.student for s in out]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:

@@ -70,3 +70,17 @@ def test_two_submissions_that_would_share_a_folder_are_refused(tmp_path):
     a, b = folders(tmp_path, {"one/p": ["x"], "two/p": ["x"]})
     with pytest.raises(sources.ConfigError, match="same OUT/<student> folder"):
         sources.batch_sources([a, b])
+
+
+def test_a_submission_named_like_a_batch_file_is_refused_before_anything_is_written(tmp_path):
+    """A folder `summary.html` (or `Grades.CSV`) would collide with OUT's own file of that name."""
+    (a,) = folders(tmp_path, {"subs": ["alice", "summary.html"]})
+    with pytest.raises(sources.ConfigError) as info:
+        sources.batch_sources([a])
+    assert str(info.value).startswith(f"a submission would be written where the batch writes its own file: "
+                                      f"{a / 'summary.html'} -> OUT/summary.html. Rename it (say, to summary_html)")
+    (b,) = folders(tmp_path, {"other": ["Grades.CSV"]})
+    with pytest.raises(sources.ConfigError, match="Grades.CSV"):
+        sources.batch_sources([b])
+    (c,) = folders(tmp_path, {"fine": ["summary", "grades_csv"]})
+    assert [s.student for s in sources.batch_sources([c])] == ["grades_csv", "summary"]
