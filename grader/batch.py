@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import queue
+import shutil
 import sys
 import tempfile
 import threading
@@ -135,6 +136,7 @@ class SubmissionGrader:
         self.session = GradingSession() if grade is None else None
         self.grade = grade or self.session.grade
         self._one_at_a_time = threading.Lock()  # pytest's session and stdout capture are process-wide
+        self._task_dir: Path | None = None  # the folder of the task in hand, for `abandon`
 
     def prepare(self) -> None:
         """Start the sandbox's zygote for the problems of a CPU task, so that it imports before the first one.
@@ -147,6 +149,13 @@ class SubmissionGrader:
             config = replace(self.config, sandbox=replace(self.config.sandbox, gpu=False))
             if cpu:
                 self.session.prepare(cpu, config)
+
+    def abandon(self) -> None:
+        """Kill the session's zygote and remove its files and the task's, for a worker that exits next."""
+        if self.session is not None:
+            self.session.abandon()
+        if self._task_dir is not None:
+            shutil.rmtree(self._task_dir, ignore_errors=True)
 
     def close(self) -> None:
         """Stop the session's zygote and end its pytest sessions; what it noticed goes to stderr."""
@@ -161,6 +170,7 @@ class SubmissionGrader:
         problems = tuple(p for p in self.problems if p.name in task.problems)
         config = replace(self.config, sandbox=replace(self.config.sandbox, gpu=task.gpu))
         with self._one_at_a_time, tempfile.TemporaryDirectory(prefix="hw7-task-") as tmp:
+            self._task_dir = Path(tmp)
             try:
                 path = task.snapshot.materialize(Path(tmp))
                 report = self.grade(path, problems, config, seeds=task.seeds)
@@ -169,6 +179,8 @@ class SubmissionGrader:
             except Exception as exc:  # a grader bug on one submission: reported as such, the batch goes on
                 report = crashed(task.student, problems, config, f"{type(exc).__name__}: {exc}",
                                  traceback.format_exc()[-3000:])
+            finally:
+                self._task_dir = None
         return {"report": report_to_json(report), "worker": worker, "seconds": time.perf_counter() - start,
                 "checks_hash": self.checks_hash}
 

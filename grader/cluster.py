@@ -6,13 +6,17 @@ of a second, which a student's `grader check` should not pay).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import queue
 import signal
+import shutil
 import sys
+import tempfile
 import threading
 import uuid
+from pathlib import Path
 from typing import Callable
 
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -57,7 +61,7 @@ class GraderPlugin(WorkerPlugin):
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (the cluster stopping, an admin's kill) kills this worker's sandboxes first, then the worker
             # at once: an exception would be caught, mid-claim, by pytest as a failed check.
-            signal.signal(signal.SIGTERM, _stop_now)
+            signal.signal(signal.SIGTERM, functools.partial(_stop_now, self))
         if self.config.sandbox.use_bwrap and not self.embedded:
             # A node of a cluster must prove its sandbox; the embedded workers run on the machine whose
             # sandbox `grader grade` tested a moment ago, and a second test each would only delay the start.
@@ -74,8 +78,10 @@ class GraderPlugin(WorkerPlugin):
             self.grader = None
 
 
-def _stop_now(signum, frame) -> None:
+def _stop_now(plugin: GraderPlugin, signum, frame) -> None:
     Worker.kill_live(STOPPED)
+    if plugin.grader is not None:
+        plugin.grader.abandon()  # the zygote, and its staging folder under /tmp, which no teardown would remove
     os._exit(128 + signum)
 
 
@@ -108,6 +114,7 @@ class DaskEngine:
         from distributed import Client, Nanny, Scheduler, SpecCluster
 
         self.cluster = None
+        self._scratch: Path | None = None
         # The secret must never reach a worker: they get seeds, and the variable is hidden while they start.
         with _without_env(config.course.secret_env):
             if scheduler:
@@ -122,9 +129,12 @@ class DaskEngine:
                 n = jobs or os.cpu_count() or 1
                 gpu = config.sandbox.gpu
                 settings = worker_config()
+                # The workers' temporary files (each task's snapshot, the zygote's staging folder) go in one
+                # folder of ours, removed when the cluster is closed: a worker ended by a signal cannot clean up.
+                self._scratch = Path(tempfile.mkdtemp(prefix="hw7-batch-"))
                 workers = {f"local-{i}": {"cls": Nanny, "options": {
                     "nthreads": 1, "host": "127.0.0.1", "memory_limit": 0, "silence_logs": logging.ERROR,
-                    "config": settings,
+                    "config": settings, "env": {"TMPDIR": str(self._scratch)},
                     # One GPU worker: timed parts queue for it instead of sharing the GPU.
                     "resources": {"GPU": 1} if gpu and i == 0 else {}}} for i in range(n)}
                 # Ctrl-C in a terminal reaches the whole process group: the workers, started while SIGINT is
@@ -219,5 +229,9 @@ class DaskEngine:
                           f"({type(exc).__name__}: {exc})", file=sys.stderr)
             self.client.close(timeout=5 if stopping else 10)
         finally:
-            if self.cluster is not None:
-                self.cluster.close(timeout=5 if stopping else 10)
+            try:
+                if self.cluster is not None:
+                    self.cluster.close(timeout=5 if stopping else 10)
+            finally:
+                if self._scratch is not None:  # every worker is gone by now: nothing writes there any more
+                    shutil.rmtree(self._scratch, ignore_errors=True)

@@ -504,6 +504,9 @@ class ProcessLauncher:
     def close(self) -> None:
         """Nothing to stop: each worker was closed with its submission."""
 
+    def abandon(self) -> None:
+        """As `close`, for a process about to end at once (its live workers are killed by `Worker.kill_live`)."""
+
 
 def _size(n: int) -> str:
     """A byte count in words: '50 MiB', '16 KiB', '300 bytes'."""

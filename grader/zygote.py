@@ -359,6 +359,14 @@ class ZygoteLauncher:
         self.zygote.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def abandon(self) -> None:
+        """Kill the zygote (and so its children) at once and remove the staging folder: for a process about to end."""
+        try:
+            self.zygote.kill()
+        except subprocess.TimeoutExpired:  # a zygote the kernel has not reaped yet: it is dying, its files go now
+            pass
+        shutil.rmtree(self.staging, ignore_errors=True)
+
     def __enter__(self) -> "ZygoteLauncher":
         return self
 

@@ -78,9 +78,12 @@ def test_a_stop_signal_kills_every_sandbox_and_writes_the_students_graded(tmp_pa
     shutil.copytree(EXAMPLES / "seq2seq_translation" / "correct", batch / "a_correct")
     (batch / "b_hangs").mkdir()
     (batch / "b_hangs" / "answers.py").write_text(HANGS)
+    tmp = tmp_path / "tmp"  # the grader's TMPDIR: where its workers' zygotes stage the submissions
+    tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(batch), "--out", str(out),
                              "--problem", "seq2seq_translation", "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=dict(os.environ, TMPDIR=str(tmp)))
     stderr: list[str] = []
     stdout: list[str] = []
     readers = [threading.Thread(target=lambda f=f, into=into: into.extend(iter(f.readline, "")), daemon=True)
@@ -123,6 +126,8 @@ def test_a_stop_signal_kills_every_sandbox_and_writes_the_students_graded(tmp_pa
     while alive(below) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(below), alive(below)
+    # Nor any file: each Dask worker, ended by the signal, removed its zygote's staging folder as it went.
+    assert sorted(p.name for p in tmp.iterdir() if p.name.startswith("hw7-")) == []
 
 
 def test_a_stop_during_the_sandbox_self_test_is_not_called_a_broken_sandbox(tmp_path):
