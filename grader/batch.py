@@ -192,6 +192,28 @@ def crashed(student: str, problems: tuple[Problem, ...], config: RunConfig, erro
                           load_error=why, staff=(staff or error,))
 
 
+class InBackground:
+    """`fn()` run in a thread of its own from now; `join()` waits for it and raises what it raised."""
+
+    def __init__(self, fn: Callable[[], object]):
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                fn()
+            except BaseException as exc:  # handed to join(), in the caller's thread
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, daemon=True, name="hw7-in-background")
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for `fn` to return; raise its exception, if it raised one."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 # -- engines: where tasks run ------------------------------------------------------------------------
 @dataclass
 class Done:
@@ -428,6 +450,7 @@ class Batch:
                             each=len(self.paths) <= EACH_UP_TO)
         run_id = None
         engine = None
+        closing = None
         try:
             engine = self.engine_factory(self)
             run_id = book.start_run(self.options.command, self.checks_hash, self.config_hash, self.options.force,
@@ -435,15 +458,23 @@ class Batch:
             warming = warm_up()  # the pages' libraries, imported while the workers grade
             self._loop(book, run_id, engine, reports, skipped, needs_gpu, progress)
             warming.join()
+            if not self.stopping():
+                # The workers' shutdown (each ends its zygote: half a second) overlaps the batch's pages below;
+                # a stopped batch closes at once instead, its workers killed first.
+                closing = InBackground(engine.close)
         finally:
             try:
-                if engine is not None:
+                if engine is not None and closing is None:
                     engine.close(stopping=self.stopping())
             finally:
                 progress.close()
         stopped = self.stop.signum if self.stopping() else 0
         order = [s for s in self.students if s in reports]
-        final, sheet_ok, similarity_ok = self._finish(book, [reports[s] for s in order], skipped, bool(stopped))
+        try:
+            final, sheet_ok, similarity_ok = self._finish(book, [reports[s] for s in order], skipped, bool(stopped))
+        finally:
+            if closing is not None:
+                closing.join()
         if run_id is not None:
             book.finish_run(run_id, "interrupted" if stopped else "finished")
         return BatchResult(final, progress.counts.graded, len(skipped), needs_gpu, sheet_ok, stopped,
