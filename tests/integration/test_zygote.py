@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.collect import Answers
-from grader.errors import StudentCrash
+from grader.errors import SandboxUnavailable, StudentCrash
 from grader.load import load
 from grader.sandbox import GiB, Limits, SandboxConfig, system_layout
 
@@ -22,12 +22,28 @@ pytestmark = pytest.mark.usefixtures("bwrap")
 
 @pytest.fixture(scope="module")
 def launcher():
-    """One zygote for the module, as one grading process has."""
+    """One zygote for the module, as one grading process has; fails at once, saying why, if it cannot start."""
     from grader.zygote import ZygoteLauncher
 
     with ZygoteLauncher(SandboxConfig(use_bwrap=True)) as z:
+        try:
+            z.zygote.wait_ready()
+        except SandboxUnavailable as exc:
+            # Without it every worker would be a fresh bubblewrap process, and the isolation tests below would
+            # fail on details of that fallback (pids repeat across namespaces) instead of saying this.
+            pytest.fail(f"the zygote did not start, so these tests cannot see its children: {exc}")
         yield z
     assert z.broken is None and not z.failures, z.failures  # every worker here was a zygote child
+
+
+@pytest.fixture(autouse=True)
+def workers_came_from_the_zygote(request):
+    """After each test on the shared zygote: every worker it asked for was a zygote child, not the fallback."""
+    yield
+    if "launcher" in request.fixturenames:
+        z = request.getfixturevalue("launcher")
+        assert z.broken is None and not z.failures, (
+            f"a worker was a fresh bubblewrap process, not a zygote child: {z.broken or z.failures[0]}")
 
 
 def answers(launcher, tmp_path: Path, code: str, name: str = "student", files: dict | None = None, **limits) -> Answers:
