@@ -28,17 +28,27 @@ from grader.pipeline import STOPPED, RunConfig
 from grader.sandbox import SandboxConfig, Worker, self_test
 
 
+# Dask's own upkeep, slowed down for the embedded cluster: each of its servers (the scheduler, every nanny and
+# worker) checks its event loop's health every 20 ms and samples the system's load every 0.5 s, for warnings
+# and a dashboard that nobody sees here. Idle, the upkeep of a 2-worker cluster costs 0.07 s of CPU a second
+# (0.013 s with these settings: bench/bench_upkeep.py), CPU that a small machine takes from grading.
+QUIET_UPKEEP = {"distributed.admin.tick.interval": "1s", "distributed.admin.tick.limit": "10s",
+                "distributed.admin.system-monitor.interval": "5s"}
+
+
 def worker_config() -> dict:
     """Dask's settings for the embedded cluster's workers: the usual ones, without the statistical profiler.
 
     The profiler samples every worker's threads every 10 ms for a dashboard nobody opens here; on a
-    machine whose cores the workers share with their sandboxes, that is CPU taken from grading. (A Nanny
-    replaces whole top-level sections of the config it is given, hence the whole `distributed` section.)
+    machine whose cores the workers share with their sandboxes, that is CPU taken from grading. The upkeep
+    is slowed down as well (QUIET_UPKEEP). (A Nanny replaces whole top-level sections of the config it is
+    given, hence the whole `distributed` section.)
     """
     import dask.config
 
-    return {"distributed": dask.config.merge(dask.config.get("distributed"),
-                                             {"worker": {"profile": {"enabled": False}}})}
+    with dask.config.set(QUIET_UPKEEP):
+        return {"distributed": dask.config.merge(dask.config.get("distributed"),
+                                                 {"worker": {"profile": {"enabled": False}}})}
 
 
 class GraderPlugin(WorkerPlugin):
@@ -111,6 +121,7 @@ class DaskEngine:
     def __init__(self, config: RunConfig, plugin: str, scheduler: str | None = None, jobs: int | None = None,
                  grade: Callable[..., Report] | None = None):
         logging.getLogger("distributed").setLevel(logging.ERROR)  # a dead worker is our business, not a traceback
+        import dask.config
         from distributed import Client, Nanny, Scheduler, SpecCluster
 
         self.cluster = None
@@ -142,12 +153,14 @@ class DaskEngine:
                 main = threading.current_thread() is threading.main_thread()
                 previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
                 try:
-                    self.cluster = SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {
-                        "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
+                    # The scheduler, the nannies and the client live in this process: they read the config now.
+                    with dask.config.set(QUIET_UPKEEP):
+                        self.cluster = SpecCluster(workers=workers, scheduler={"cls": Scheduler, "options": {
+                            "host": "127.0.0.1", "dashboard_address": None}}, silence_logs=logging.ERROR)
+                        self.client = Client(self.cluster, set_as_default=False)
                 finally:
                     if main:
                         signal.signal(signal.SIGINT, previous)
-                self.client = Client(self.cluster, set_as_default=False)
                 self.name = f"dask local cluster, {n} worker(s)"
         self.plugin = plugin
         try:

@@ -284,3 +284,19 @@ def test_a_stopped_inline_batch_prints_to_its_own_streams_while_the_abandoned_gr
     finally:
         release.set()
         sys.stdout, sys.stderr = own
+
+
+def test_the_embedded_workers_keep_dasks_settings_but_a_slower_upkeep():
+    """Dask's event-loop checks and system monitor run less often on our workers; nothing else of Dask changes."""
+    import dask.config
+
+    from grader.cluster import QUIET_UPKEEP, worker_config
+
+    settings = worker_config()["distributed"]
+    assert settings["admin"]["tick"]["interval"] == "1s" and settings["admin"]["system-monitor"]["interval"] == "5s"
+    assert settings["worker"]["profile"]["enabled"] is False
+    # The whole section travels (a Nanny replaces top-level sections): Dask's own settings are all still there.
+    assert settings["comm"] == dask.config.get("distributed.comm")
+    assert settings["scheduler"] == dask.config.get("distributed.scheduler")
+    # And this process's config is left as it was: only the cluster's start reads QUIET_UPKEEP.
+    assert {key: dask.config.get(key) for key in QUIET_UPKEEP} != QUIET_UPKEEP
