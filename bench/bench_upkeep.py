@@ -21,13 +21,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of one process so far."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rfind(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scheduler import cpu_seconds  # noqa: E402
 
 
 def idle_cost(upkeep: dict | None, workers: int, seconds: float) -> tuple[float, float]:

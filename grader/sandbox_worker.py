@@ -85,25 +85,10 @@ def call_result(result, args: list) -> dict:
     if not callable(result):
         return {"not_callable": type(result).__name__}
     try:
-        value = result(*in_dtype_of(result, args))
+        value = result(*wire.in_dtype_of(result, args))
     except BaseException as exc:
         return raised(exc)
     return encoded(value)
-
-
-def in_dtype_of(model, args: list) -> list:
-    """`args` with their floating tensors in the floating dtype of `model`'s parameters, when it is a torch module.
-
-    The grader's inputs are float32, as torch's default; a model the student made float64 (`.double()`) is just
-    as right, and is given float64 inputs rather than failing on the mismatch. May run student code.
-    """
-    torch = sys.modules.get("torch")
-    if torch is None or not isinstance(model, torch.nn.Module):
-        return args
-    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
-    if dtype is None:
-        return args
-    return [a.to(dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args]
 
 
 def encoded(value) -> dict:

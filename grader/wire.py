@@ -85,13 +85,29 @@ class TensorArg:
     """An array argument that the worker hands to the student's code as a torch tensor (same dtype).
 
     Only the grader builds these (e.g. the input of a forward pass); on the way
-    back a `__tensor__` tag is refused, since results cross as arrays.
+    back a `__tensor__` tag is refused, since results cross as arrays. A torch
+    module is given them in its own floating dtype (`in_dtype_of`).
     """
 
     __slots__ = ("array",)
 
     def __init__(self, array):
         self.array = array
+
+
+def in_dtype_of(model, args: list) -> list:
+    """`args` with their floating tensors in the floating dtype of `model`'s parameters, when it is a torch module.
+
+    The grader's inputs are float32, as torch's default; a model the student made float64 (`.double()`) is just
+    as right, and is given float64 inputs rather than failing on the mismatch. May run student code.
+    """
+    torch = _torch_if_loaded()
+    if torch is None or not isinstance(model, torch.nn.Module):
+        return args
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
+    if dtype is None:
+        return args
+    return [a.to(dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args]
 
 
 def describe_module(mod, name: str = "", depth: int = 0, _left: list | None = None) -> dict:

@@ -72,21 +72,10 @@ class FakeAnswers:
         outcomes = []
         for step in then:
             try:
-                outcomes.append(plain(result(*_in_dtype_of(result, [_unwrap(a) for a in step]))))
+                outcomes.append(plain(result(*wire.in_dtype_of(result, [_unwrap(a) for a in step]))))
             except Exception as exc:  # the returned object failed: reported per step, as in the sandbox
                 outcomes.append(Raised(type(exc).__name__, str(exc)[:500]))
         return plain(result), tuple(outcomes)
-
-
-def _in_dtype_of(model, args: list) -> list:
-    """As the sandbox worker's `in_dtype_of` (it cannot be imported here): floating tensors in a module's dtype."""
-    import torch
-
-    if not isinstance(model, torch.nn.Module):
-        return args
-    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
-    return [a.to(dtype) if dtype is not None and isinstance(a, torch.Tensor) and a.is_floating_point() else a
-            for a in args]
 
 
 def _unwrap(arg):
